@@ -1,0 +1,6 @@
+export * from './api-keys.js';
+export * from './health.js';
+export * from './persons.js';
+export * from './problem.js';
+export * from './reference.js';
+export * from './regions.js';

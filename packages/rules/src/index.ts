@@ -1,0 +1,2 @@
+export * from './id-number.js';
+export * from './identity-types.js';

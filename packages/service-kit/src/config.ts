@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Raised once at start-up with every bad key, so an operator fixes the environment in one go. */
+export class ConfigError extends Error {
+  constructor(readonly issues: ReadonlyArray<{ key: string; message: string }>) {
+    super(`invalid configuration:\n${issues.map((i) => `  ${i.key}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const url = z.url({ protocol: /^https?$/ });
+
+/** Keys every service reads. Services extend this with their own. */
+export const baseConfigShape = {
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  ENROLLMENT_PORT: port(3001),
+  SUBSIDY_IDENTITY_PORT: port(3002),
+  PAYMENT_RECONCILIATION_PORT: port(3003),
+  REPORTING_PORT: port(3004),
+  ENROLLMENT_URL: url.default('http://127.0.0.1:3001'),
+  SUBSIDY_IDENTITY_URL: url.default('http://127.0.0.1:3002'),
+  PAYMENT_RECONCILIATION_URL: url.default('http://127.0.0.1:3003'),
+  REPORTING_URL: url.default('http://127.0.0.1:3004'),
+};
+
+export const BaseConfigSchema = z.object(baseConfigShape);
+export type BaseConfig = z.infer<typeof BaseConfigSchema>;
+
+/**
+ * Parses the environment (or a test's object) once into a frozen config. Empty strings count as
+ * unset, so `FOO=` in an env file falls back to the default instead of failing as "".
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.infer<S>> {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ key: i.path.join('.') || '(root)', message: i.message })));
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,15 @@
+import { createTestDatabase } from '@rmi/db';
+import { buildApp, testConfig } from '@rmi/service-kit';
+import type { Test } from 'tap';
+import enrollmentApp, { SERVICE } from '../src/app.js';
+
+/** A fresh database clone and the enrollment app on it, both torn down with the test. */
+export async function setup(t: Test) {
+  const tdb = await createTestDatabase();
+  const app = await buildApp(SERVICE, enrollmentApp, { db: tdb.db, config: testConfig() });
+  t.teardown(async () => {
+    await app.close();
+    await tdb.destroy();
+  });
+  return { app, db: tdb.db, url: tdb.url };
+}

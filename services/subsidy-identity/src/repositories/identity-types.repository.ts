@@ -1,0 +1,11 @@
+import type { Db } from '@rmi/db';
+
+export function createIdentityTypesRepository(db: Db) {
+  return {
+    async list(department?: string) {
+      let q = db.selectFrom('identity.identity_types').selectAll().orderBy('department').orderBy('code');
+      if (department) q = q.where('department', '=', department);
+      return q.execute();
+    },
+  };
+}
