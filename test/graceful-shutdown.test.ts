@@ -13,7 +13,9 @@ t.test('SIGTERM mid-request lets the request finish, then the service exits 0', 
   const body = JSON.stringify({ idNumber: '11010519491231002X', name: '王秀英', hukouRegionCode: '500230209200' });
   const half = Math.floor(body.length / 2);
   // An ID number in a URL is logged (request log) only masked.
-  const lookup = await fetch(`${service.url}/v1/persons/44011320141005001X`, { headers: { authorization: `Bearer ${key.key}` } });
+  const lookup = await fetch(`${service.url}/v1/persons/44011320141005001X`, {
+    headers: { authorization: `Bearer ${key.key}` },
+  });
   t.equal(lookup.status, 404);
 
   // A slow upload: headers and half the body arrive, then the signal, then the rest.
@@ -44,7 +46,10 @@ t.test('SIGTERM mid-request lets the request finish, then the service exits 0', 
     }, 300);
   });
 
-  const res = await response;
+  const res = await response.catch((err) => {
+    console.log(service.output());
+    throw err;
+  });
   t.equal(res.status, 201, 'the request in flight completed');
   t.equal(JSON.parse(res.body).name, '王秀英');
   t.equal(await service.exited, 0, 'exit code 0');

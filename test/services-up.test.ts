@@ -26,11 +26,16 @@ t.test('every service serves Swagger UI at /docs and its OpenAPI document', asyn
     const page = await fetch(`${s.url}/docs/`);
     t.equal(page.status, 200, `${s.name} /docs`);
     t.match(await page.text(), /swagger-ui/i);
-    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     t.match(doc.openapi, /^3\./);
     t.ok(doc.paths['/health'], `${s.name} documents /health`);
   }
-  const doc = (await (await fetch(`${byName('enrollment').url}/docs/json`)).json()) as { paths: Record<string, unknown> };
+  const doc = (await (await fetch(`${byName('enrollment').url}/docs/json`)).json()) as {
+    paths: Record<string, unknown>;
+  };
   t.ok(doc.paths['/v1/api-keys'] && doc.paths['/v1/persons'], 'enrollment documents its routes');
 });
 
@@ -59,7 +64,9 @@ t.test('each service answers a real route of its own with a scoped key', async (
     body: JSON.stringify({ query: '{ region(code: "500230") { name level children { code name } } }' }),
   });
   t.equal(gql.status, 200);
-  const data = (await gql.json()) as { data: { region: { name: string; level: string; children: Array<{ code: string }> } } };
+  const data = (await gql.json()) as {
+    data: { region: { name: string; level: string; children: Array<{ code: string }> } };
+  };
   t.equal(data.data.region.level, 'county');
   t.ok(data.data.region.children.some((c) => c.code === '500230209'));
 

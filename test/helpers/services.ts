@@ -23,7 +23,11 @@ export interface RunningService {
 }
 
 /** Starts a service's real server.ts as its own process on a free port, as `pnpm start` does. */
-export async function startService(name: ServiceName, databaseUrl: string, env: Record<string, string> = {}): Promise<RunningService> {
+export async function startService(
+  name: ServiceName,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<RunningService> {
   const service = SERVICES.find((s) => s.name === name);
   if (!service) throw new Error(`unknown service ${name}`);
   const port = await freePort();

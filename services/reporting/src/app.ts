@@ -1,5 +1,13 @@
 import type { Db } from '@rmi/db';
-import { type AppOptions, principalOf, requireRole, serviceKit } from '@rmi/service-kit';
+import {
+  AppError,
+  type AppOptions,
+  principalOf,
+  requireRole,
+  sendProblem,
+  serviceKit,
+  useJsonSchemaCompilers,
+} from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import type { ReportingConfig } from './config.js';
@@ -13,9 +21,17 @@ const READERS = requireRole('county-operator', 'township-operator', 'dashboard')
 
 async function graphql(app: FastifyInstance, opts: { db: Db }): Promise<void> {
   const regions = createRegionViewRepository(opts.db);
-  // Only the GraphQL endpoint needs a reading role; GraphiQL's static page is public.
+  useJsonSchemaCompilers(app);
+  // Only the GraphQL endpoint needs a reading role; GraphiQL's static page is public. Mercurius
+  // answers errors of its scope as GraphQL, so a refused role is sent here as problem+json.
   app.addHook('preHandler', async (request, reply) => {
-    if (request.routeOptions.url === '/graphql') await READERS.call(app, request, reply);
+    if (request.routeOptions.url !== '/graphql') return;
+    try {
+      await READERS.call(app, request, reply);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return sendProblem(reply, request, err.status, err.code, err.message);
+    }
   });
   await app.register(mercurius, {
     schema,
