@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { createDb, type Db, type EmbeddedServer, startEmbeddedPostgres } from '@rmi/db';
-import pg from 'pg';
+import { createDb, type Db, type EmbeddedServer, ensureDatabase, startEmbeddedPostgres } from '@rmi/db';
 
 export const root = path.resolve(import.meta.dirname, '..', '..');
 export const dataDir = path.join(root, '.data');
@@ -27,13 +26,7 @@ export async function openTarget(options: { log?: (line: string) => void; databa
     port: Number(process.env.EMBEDDED_PG_PORT ?? 0),
     onLog: options.log,
   });
-  const name = options.database ?? 'rmi';
-  const admin = new pg.Client({ connectionString: embedded.adminUrl });
-  await admin.connect();
-  const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-  if (!rowCount) await admin.query(`create database ${admin.escapeIdentifier(name)}`);
-  await admin.end();
-  const url = embedded.urlFor(name);
+  const url = await ensureDatabase(embedded.adminUrl, options.database ?? 'rmi');
   const db = createDb(url, { max: 4 });
   return {
     url,

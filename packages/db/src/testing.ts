@@ -85,3 +85,12 @@ export async function listDatabases(adminUrl: string, prefix: string): Promise<s
     return rows.map((r) => r.datname);
   });
 }
+
+/** Creates the database unless it exists; returns its URL. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  await onAdmin(adminUrl, async (c) => {
+    const { rowCount } = await c.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await c.query(`create database ${c.escapeIdentifier(name)}`);
+  });
+  return withDatabase(adminUrl, name);
+}

@@ -24,8 +24,6 @@ export function serverOptions(service: string, config: BaseConfig): FastifyServe
     connectionTimeout: config.REQUEST_TIMEOUT_MS + 5_000,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    // Only values we generated or a caller's x-request-id are trusted as ids in logs.
-    requestIdLogLabel: 'requestId',
     return503OnClosing: true,
   };
 }
