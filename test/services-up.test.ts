@@ -79,12 +79,22 @@ t.test('each service answers a real route of its own with a scoped key', async (
   t.equal(denied.errors[0]?.extensions.code, 'OUT_OF_SCOPE');
 });
 
-t.test('no key is 401 problem+json over the wire', async (t) => {
-  for (const s of running.filter((x) => x.name !== 'reporting')) {
-    const res = await fetch(`${s.url}/v1/regions/50`);
-    if (s.name !== 'enrollment') continue;
-    t.equal(res.status, 401);
-    t.match(res.headers.get('content-type'), /application\/problem\+json/);
+t.test('every service tells a caller who its key is, and answers 401 problem+json without one', async (t) => {
+  const collector = await createTestKey(tdb.db, 'collector', { regionCode: '500230209200' });
+  for (const s of running) {
+    const anonymous = await fetch(`${s.url}/v1/me`);
+    t.equal(anonymous.status, 401, `${s.name} without a key`);
+    t.match(anonymous.headers.get('content-type'), /application\/problem\+json/);
+    t.match(await anonymous.json(), { code: 'UNAUTHENTICATED' });
+    const me = await fetch(`${s.url}/v1/me`, { headers: { authorization: `Bearer ${collector.key}` } });
+    t.equal(me.status, 200, `${s.name} with a key`);
+    t.same(await me.json(), {
+      keyId: collector.id,
+      name: 'test collector',
+      role: 'collector',
+      regionCode: '500230209200',
+      department: null,
+    });
   }
   const gql = await fetch(`${byName('reporting').url}/graphql`, { method: 'POST', body: '{}' });
   t.equal(gql.status, 401);

@@ -59,3 +59,13 @@ export const CreatedApiKeySchema = z.object({
 export type CreateApiKeyBody = z.infer<typeof CreateApiKeyBodySchema>;
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+
+/** `GET /v1/me` on every service: the key a caller presents, as that service sees it. */
+export const CallerSchema = z.object({
+  keyId: z.uuid(),
+  name: z.string(),
+  role: RoleSchema,
+  regionCode: z.string().nullable(),
+  department: z.string().nullable(),
+});
+export type Caller = z.infer<typeof CallerSchema>;

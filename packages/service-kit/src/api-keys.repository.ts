@@ -21,14 +21,15 @@ export function generateKey(): { key: string; prefix: string } {
 }
 
 export function createApiKeysRepository(db: Db) {
+  const findByHash = (hash: string) =>
+    db
+      .selectFrom('core.api_keys')
+      .select(['id', 'name', 'role', 'region_code', 'department', 'revoked_at'])
+      .where('key_hash', '=', hash)
+      .executeTakeFirst();
   return {
-    async findByKey(key: string) {
-      return db
-        .selectFrom('core.api_keys')
-        .select(['id', 'name', 'role', 'region_code', 'department', 'revoked_at'])
-        .where('key_hash', '=', hashKey(key))
-        .executeTakeFirst();
-    },
+    findByHash,
+    findByKey: (key: string) => findByHash(hashKey(key)),
 
     /** Cheap and racy on purpose: a last-used stamp at minute precision is all an admin needs. */
     async touch(id: string): Promise<void> {

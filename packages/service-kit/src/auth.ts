@@ -2,10 +2,14 @@ import type { Role } from '@rmi/contracts';
 import type { Db } from '@rmi/db';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { createApiKeysRepository, type Principal } from './api-keys.repository.js';
+import { type ApiKeysRepository, createApiKeysRepository, hashKey, type Principal } from './api-keys.repository.js';
 import { ForbiddenRoleError, OutOfScopeError, UnauthenticatedError } from './errors.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Forgets cached key lookups, so a revocation on this service takes effect at once. */
+    forgetApiKeys(): void;
+  }
   interface FastifyRequest {
     /** The caller, set for every route that is not public. */
     principal: Principal | null;
@@ -25,9 +29,37 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-async function auth(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+interface CachedKey {
+  row: Awaited<ReturnType<ApiKeysRepository['findByKey']>>;
+  until: number;
+}
+
+const STAMP_EVERY_MS = 60_000;
+const CACHE_LIMIT = 10_000;
+
+async function auth(app: FastifyInstance, opts: { db: Db; cacheMs?: number }): Promise<void> {
   const keys = createApiKeysRepository(opts.db);
+  const cacheMs = opts.cacheMs ?? 0;
+  // Keyed by the hash, never the key: a heap dump must not hand out working keys. Unknown keys are
+  // cached too, so a client hammering with a wrong key costs no more than one with a right one.
+  const cache = new Map<string, CachedKey>();
+  // last_used_at is shown at minute precision, so one stamp per key per minute is enough.
+  const stamped = new Map<string, number>();
   app.decorateRequest('principal', null);
+  app.decorate('forgetApiKeys', () => cache.clear());
+
+  async function lookup(key: string): Promise<CachedKey['row']> {
+    const hash = hashKey(key);
+    const now = Date.now();
+    const hit = cache.get(hash);
+    if (hit && hit.until > now) return hit.row;
+    const row = await keys.findByHash(hash);
+    if (cacheMs > 0) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(hash, { row, until: now + cacheMs });
+    }
+    return row;
+  }
 
   // Deny by default: every route needs a key unless it says `config: { public: true }`.
   app.addHook('onRequest', async (request) => {
@@ -36,7 +68,7 @@ async function auth(app: FastifyInstance, opts: { db: Db }): Promise<void> {
     if (PUBLIC_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return;
     const key = bearer(request);
     if (!key) throw new UnauthenticatedError();
-    const row = await keys.findByKey(key);
+    const row = await lookup(key);
     if (!row) throw new UnauthenticatedError();
     if (row.revoked_at) throw new UnauthenticatedError('KEY_REVOKED');
     request.principal = {
@@ -46,7 +78,11 @@ async function auth(app: FastifyInstance, opts: { db: Db }): Promise<void> {
       regionCode: row.region_code,
       department: row.department,
     };
-    keys.touch(row.id).catch((err) => request.log.warn({ err }, 'could not stamp key use'));
+    const now = Date.now();
+    if ((stamped.get(row.id) ?? 0) + STAMP_EVERY_MS <= now) {
+      stamped.set(row.id, now);
+      keys.touch(row.id).catch((err) => request.log.warn({ err }, 'could not stamp key use'));
+    }
   });
 }
 

@@ -21,6 +21,9 @@ export const baseConfigShape = {
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  // How long a service trusts an API key it has looked up; a key revoked on another service stops
+  // working there after at most this long (0 looks every key up on every request).
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
   ENROLLMENT_PORT: port(3001),
   SUBSIDY_IDENTITY_PORT: port(3002),
   PAYMENT_RECONCILIATION_PORT: port(3003),

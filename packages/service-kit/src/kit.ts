@@ -12,6 +12,7 @@ import health from './health.js';
 import { loggerOptions } from './logging.js';
 import problemHandler from './problem-handler.js';
 import docs from './swagger.js';
+import whoami from './whoami.js';
 
 export const VERSION = '0.1.0';
 
@@ -61,8 +62,9 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
       new AppError(429, 'RATE_LIMITED', `Rate limit of ${ctx.max} requests per ${ctx.after} exceeded.`),
   });
   await app.register(docs, { service: opts.service, version: VERSION, description: opts.description });
-  await app.register(auth, { db: opts.db });
+  await app.register(auth, { db: opts.db, cacheMs: opts.config.AUTH_CACHE_MS });
   await app.register(health, { db: opts.db, service: opts.service, version: VERSION });
+  await app.register(whoami);
 }
 
 export default fp(serviceKit, { name: 'rmi-service-kit', fastify: '5.x' });

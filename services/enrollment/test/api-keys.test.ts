@@ -1,5 +1,6 @@
-import { createTestKey } from '@rmi/service-kit';
+import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import t from 'tap';
+import enrollmentApp, { SERVICE } from '../src/app.js';
 import { setup } from './helpers.js';
 
 const { app, db } = await setup(t);
@@ -101,4 +102,20 @@ t.test('a revoked key answers 401 KEY_REVOKED', async (t) => {
   });
   t.equal(missing.statusCode, 404);
   t.equal(missing.json().code, 'API_KEY_NOT_FOUND');
+});
+
+t.test('a key revoked on another service stops working here within AUTH_CACHE_MS', async (t) => {
+  // A second instance stands for another service sharing the database: it only learns of the
+  // revocation when its cached lookup expires.
+  const other = await buildApp(SERVICE, enrollmentApp, { db, config: testConfig({ AUTH_CACHE_MS: '200' }) });
+  t.teardown(() => other.close());
+  const victim = await createTestKey(db, 'dashboard', { regionCode: '500230' });
+  const get = () => other.inject({ method: 'GET', url: '/v1/regions/500230', headers: victim.headers });
+  t.equal((await get()).statusCode, 200);
+  await app.inject({ method: 'DELETE', url: `/v1/api-keys/${victim.id}`, headers: admin.headers });
+  t.equal((await get()).statusCode, 200, 'still trusted from the cache');
+  await new Promise((r) => setTimeout(r, 250));
+  const after = await get();
+  t.equal(after.statusCode, 401);
+  t.equal(after.json().code, 'KEY_REVOKED');
 });

@@ -155,6 +155,7 @@ export default async function apiKeyRoutes(app: FastifyInstance, opts: { db: Db 
         return row;
       });
       if (!revoked && !(await keys.exists(id))) throw new NotFoundError('API_KEY_NOT_FOUND', `No API key ${id}.`);
+      app.forgetApiKeys();
       return reply.code(204).send(null);
     },
   );

@@ -65,10 +65,10 @@ export default async function regionRoutes(app: FastifyInstance, opts: { db: Db 
       const { code } = request.params;
       const principal = principalOf(request);
       // Reading above one's own scope is allowed for the path to it, not for siblings' details.
-      const region = await regions.find(code);
-      if (!region) throw new NotFoundError('REGION_NOT_FOUND', `No region ${code}.`);
+      const family = await regions.withFamily(code);
+      if (!family) throw new NotFoundError('REGION_NOT_FOUND', `No region ${code}.`);
       if (!principal.regionCode?.startsWith(code)) assertRegionInScope(principal, code, `Region ${code}`);
-      const [path, children] = await Promise.all([regions.ancestors(code), regions.children(code)]);
+      const { region, path, children } = family;
       return { ...toRegion(region), path: path.map(toRegion), children: children.map(toRegion) };
     },
   );
