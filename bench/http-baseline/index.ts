@@ -4,8 +4,8 @@
 import type { AddressInfo } from 'node:net';
 import { createEnrollmentClient } from '@rmi/clients';
 import { createDb } from '@rmi/db';
-import enrollmentApp, { SERVICE } from '@rmi/enrollment/app';
-import { BaseConfigSchema, createServer, createTestKey, loadConfig } from '@rmi/service-kit';
+import enrollmentApp, { EnrollmentConfigSchema, SERVICE } from '@rmi/enrollment/app';
+import { createServer, createTestKey, loadConfig } from '@rmi/service-kit';
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type BenchContext, resultLine, seconds, table } from '../harness.js';
@@ -52,7 +52,7 @@ export default async function httpBaseline({ url, db }: BenchContext): Promise<v
 
   // As runService builds it, except that logs are off (both sides then skip logging alike) and the
   // per-key rate limit is out of reach, since one key sends every request.
-  const config = loadConfig(BaseConfigSchema, {
+  const config = loadConfig(EnrollmentConfigSchema, {
     DATABASE_URL: url,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000000',

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, freePort } from '@rmi/db';
-import enrollmentApp, { SERVICE as ENROLLMENT } from '@rmi/enrollment/app';
+import enrollmentApp, { SERVICE as ENROLLMENT, EnrollmentConfigSchema } from '@rmi/enrollment/app';
 import paymentApp, { SERVICE as PAYMENT } from '@rmi/payment-reconciliation/app';
 import reportingApp, { SERVICE as REPORTING } from '@rmi/reporting/app';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
@@ -37,7 +37,10 @@ async function failure(promise: Promise<unknown>): Promise<Error & Record<string
 const tdb = await createTestDatabase();
 const config = testConfig();
 const apps = {
-  enrollment: await buildApp(ENROLLMENT, enrollmentApp, { db: tdb.db, config }),
+  enrollment: await buildApp(ENROLLMENT, enrollmentApp, {
+    db: tdb.db,
+    config: testConfig({}, EnrollmentConfigSchema),
+  }),
   subsidyIdentity: await buildApp(SUBSIDY_IDENTITY, subsidyIdentityApp, { db: tdb.db, config }),
   payment: await buildApp(PAYMENT, paymentApp, { db: tdb.db, config }),
   reporting: await buildApp(REPORTING, reportingApp, { db: tdb.db, config }),

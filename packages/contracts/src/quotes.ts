@@ -23,6 +23,9 @@ export const QuoteRequestSchema = z.object({
     .describe('identity codes or labels as the notices print them (城乡低保对象, 监测对象 …)'),
   studentStatus: z.enum(['freshman', 'returning', 'graduating']).optional(),
   lastEnrolledYear: z.number().int().min(1990).max(2100).optional(),
+  employeeInsuranceEndedOn: CivilDateSchema.optional().describe(
+    'added field: the day employee insurance stopped, for people who join soon after (002#四(三), 004#4)',
+  ),
 });
 
 export const ReasonSchema = z.object({

@@ -77,21 +77,31 @@ export function createPolicyStore(db: Db) {
       return rows.map((r) => toStored<D>(r as Row));
     },
 
-    /** Stores a new version unless the one in force is identical. Serialised per id by an advisory lock. */
+    /**
+     * Stores a new version unless the one in force is identical. Serialised per id by an advisory
+     * lock. A built-in document never replaces one an operator loaded through the API: the release
+     * ships last year's reading, the county may have corrected it since.
+     */
     async store(
       doc: StorablePolicy,
       meta: { origin: 'built-in' | 'api'; loadedBy?: string | null },
     ): Promise<{ version: number; created: boolean }> {
-      return db.transaction().execute(async (trx) => {
+      // Inside a caller's transaction (so its audit row commits with the load), or in one of its own.
+      const inTransaction = <T>(fn: (trx: Db) => Promise<T>) =>
+        db.isTransaction ? fn(db) : db.transaction().execute(fn);
+      return inTransaction(async (trx) => {
         await sql`select pg_advisory_xact_lock(hashtext(${`policy:${doc.id}`}))`.execute(trx);
         const latest = await trx
           .selectFrom('core.policies')
-          .select(['version', sql<boolean>`document = ${JSON.stringify(doc)}::jsonb`.as('same')])
+          .select(['version', 'origin', sql<boolean>`document = ${JSON.stringify(doc)}::jsonb`.as('same')])
           .where('id', '=', doc.id)
           .orderBy('version', 'desc')
           .limit(1)
           .executeTakeFirst();
         if (latest?.same) return { version: latest.version, created: false };
+        if (latest && meta.origin === 'built-in' && latest.origin === 'api') {
+          return { version: latest.version, created: false };
+        }
         const version = (latest?.version ?? 0) + 1;
         await trx
           .insertInto('core.policies')

@@ -1,74 +1,13 @@
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { BUILT_IN_POLICIES, findPolicy, type PolicyDocument, PolicyDocumentSchema, quoteFrom } from '../src/index.js';
 
-// An operator loads next year's notice as data; no code changes. The numbers below are invented
-// for the test and cite an invented notice.
+// An operator loads next year's notice as data; no code changes. The numbers in the fixture are
+// invented for the test and cite an invented notice, cq-2026-notice.txt.
 const N = 'cq-2026-notice.txt';
-
-const cq2026: unknown = {
-  id: 'cq-2026',
-  title: 'Invented 2026 notice for a test',
-  year: 2026,
-  jurisdiction: '重庆市 Chongqing',
-  regionCodes: ['50'],
-  source: `${N}#标题`,
-  issuedOn: { value: '2025-09-01', source: `${N}#落款` },
-  standards: {
-    resident: { tier1Fen: 42000, tier2Fen: 80000, source: `${N}#四(一)` },
-    collegeStudent: { tier1Fen: 40000, tier2Fen: 78000, source: `${N}#四(一)` },
-  },
-  fiscalSubsidyPerCapitaFen: { value: 70000, source: `${N}#四(二)` },
-  periods: {
-    concentrated: {
-      from: '2025-09-10',
-      to: '2025-12-31',
-      source: `${N}#三`,
-      benefit: { from: '2026-01-01', to: '2026-12-31', source: `${N}#六` },
-    },
-    lateWindows: [
-      { from: '2026-01-01', to: '2026-02-28', benefitStart: { kind: 'first-of-next-month' }, source: `${N}#六` },
-      { from: '2026-03-01', to: '2026-08-31', benefitStart: { kind: 'after-days', days: 60 }, source: `${N}#六` },
-    ],
-    fiscalSubsidyCutoff: { lastDayWithSubsidy: '2026-05-31', source: `${N}#三` },
-    lastPaymentDay: { value: '2026-08-31', source: `${N}#三` },
-  },
-  newborn: {
-    windowDays: { value: 90, source: `${N}#三` },
-    coverFromBirth: { source: `${N}#六` },
-    personalPartOnlyAfterCutoff: { value: true, source: `${N}#六` },
-  },
-  assistance: {
-    source: `${N}#五`,
-    rows: [
-      {
-        identities: ['extreme-poverty', 'orphan'],
-        tier1Fen: 42000,
-        tier2Fen: 42000,
-        source: `${N}#五(二)`,
-      },
-      {
-        identities: ['subsistence-allowance'],
-        tier1Fen: 37800,
-        tier2Fen: 42000,
-        tier1PercentOfStandard: 90,
-        source: `${N}#五(二)`,
-      },
-    ],
-    highestApplies: { source: `${N}#五` },
-  },
-  waitingExemptions: [{ identities: ['subsistence-allowance'], source: `${N}#六` }],
-  continuity: {
-    fixedWaitingMonths: 2,
-    extraMonthsPerAdditionalGapYear: 2,
-    exceptCategories: ['newborn'],
-    source: `${N}#七`,
-  },
-  eligibility: {
-    bases: [{ basis: 'local-hukou', mode: 'in-scope', source: `${N}#二(一)` }],
-    employeeInsuranceExcluded: { source: `${N}#二(一)` },
-  },
-  notes: [],
-};
+const cq2026: unknown = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/cq-2026.json', import.meta.url), 'utf8'),
+);
 
 t.test('a 2026 document written as data quotes without a code change', async (t) => {
   const doc = PolicyDocumentSchema.parse(cq2026);

@@ -1,6 +1,7 @@
 import type { Role } from '@rmi/contracts';
 import type { Db } from '@rmi/db';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { z } from 'zod';
 import { createApiKeysRepository } from './api-keys.repository.js';
 import { type BaseConfig, BaseConfigSchema, loadConfig } from './config.js';
 import { createServer } from './kit.js';
@@ -10,9 +11,11 @@ export interface AppOptions<C extends BaseConfig = BaseConfig> {
   config: C;
 }
 
-/** Test config: quiet logs and the defaults, overridable per test. */
-export function testConfig(overrides: Record<string, string> = {}): BaseConfig {
-  return loadConfig(BaseConfigSchema, { LOG_LEVEL: 'silent', ...overrides });
+/** Test config: quiet logs and the defaults, overridable per test; a service passes its own schema. */
+export function testConfig(overrides?: Record<string, string>): BaseConfig;
+export function testConfig<S extends z.ZodObject>(overrides: Record<string, string>, schema: S): Readonly<z.infer<S>>;
+export function testConfig(overrides: Record<string, string> = {}, schema: z.ZodObject = BaseConfigSchema) {
+  return loadConfig(schema, { LOG_LEVEL: 'silent', ...overrides });
 }
 
 /** Builds a service exactly as server.ts does, minus the listener, for `inject` tests. */

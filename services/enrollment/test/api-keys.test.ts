@@ -1,7 +1,7 @@
-import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
+import { buildApp, createTestKey } from '@rmi/service-kit';
 import t from 'tap';
 import enrollmentApp, { SERVICE } from '../src/app.js';
-import { setup } from './helpers.js';
+import { enrollmentConfig, setup } from './helpers.js';
 
 const { app, db } = await setup(t);
 const admin = await createTestKey(db, 'admin');
@@ -107,7 +107,7 @@ t.test('a revoked key answers 401 KEY_REVOKED', async (t) => {
 t.test('a key revoked on another service stops working here within AUTH_CACHE_MS', async (t) => {
   // A second instance stands for another service sharing the database: it only learns of the
   // revocation when its cached lookup expires.
-  const other = await buildApp(SERVICE, enrollmentApp, { db, config: testConfig({ AUTH_CACHE_MS: '200' }) });
+  const other = await buildApp(SERVICE, enrollmentApp, { db, config: enrollmentConfig({ AUTH_CACHE_MS: '200' }) });
   t.teardown(() => other.close());
   const victim = await createTestKey(db, 'dashboard', { regionCode: '500230' });
   const get = () => other.inject({ method: 'GET', url: '/v1/regions/500230', headers: victim.headers });
