@@ -88,6 +88,9 @@ t.test('every service tells a caller who its key is, and answers 401 problem+jso
     t.match(await anonymous.json(), { code: 'UNAUTHENTICATED' });
     const me = await fetch(`${s.url}/v1/me`, { headers: { authorization: `Bearer ${collector.key}` } });
     t.equal(me.status, 200, `${s.name} with a key`);
+    t.equal(me.headers.get('x-content-type-options'), 'nosniff', 'security headers');
+    t.match(me.headers.get('strict-transport-security'), /max-age=/);
+    t.match(me.headers.get('x-request-id'), /^[0-9a-f-]{36}$/);
     t.same(await me.json(), {
       keyId: collector.id,
       name: 'test collector',

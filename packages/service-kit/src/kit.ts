@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Db } from '@rmi/db';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -11,6 +10,7 @@ import { AppError } from './errors.js';
 import health from './health.js';
 import { loggerOptions } from './logging.js';
 import problemHandler from './problem-handler.js';
+import securityHeaders from './security-headers.js';
 import docs from './swagger.js';
 import whoami from './whoami.js';
 
@@ -49,11 +49,8 @@ export interface ServiceKitOptions {
  * OpenAPI with Swagger UI at /docs, and /health + /ready.
  */
 async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promise<void> {
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  await app.register(securityHeaders);
   await app.register(problemHandler);
-  await app.register(helmet, { global: true });
   await app.register(rateLimit, {
     max: opts.config.RATE_LIMIT_PER_MINUTE,
     timeWindow: '1 minute',
