@@ -2,10 +2,9 @@
 // enrollment service, built as in production, answering an authenticated GET /v1/me. The ratio is
 // ours / bare in requests per second; a route with one query is measured alongside.
 import { createEnrollmentClient } from '@rmi/clients';
-import { createDb } from '@rmi/db';
-import enrollmentApp, { EnrollmentConfigSchema, SERVICE } from '@rmi/enrollment/app';
-import { createServer, createTestKey, loadConfig } from '@rmi/service-kit';
+import { createTestKey } from '@rmi/service-kit';
 import Fastify from 'fastify';
+import { startEnrollment } from '../enrollment-server.js';
 import { type BenchContext, resultLine, table } from '../harness.js';
 import { describeLoad, LOAD_HEADER, listen, load, loadOptions, loadRow } from '../http-load.js';
 
@@ -19,20 +18,11 @@ export default async function httpBaseline({ url, db }: BenchContext): Promise<v
   const bare = Fastify();
   bare.get('/status', async () => ({ status: 'ok' }));
 
-  // As runService builds it, except that logs are off (both sides then skip logging alike) and the
-  // per-key rate limit is out of reach, since one key sends every request.
-  const config = loadConfig(EnrollmentConfigSchema, {
-    DATABASE_URL: url,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-  });
-  const serviceDb = createDb(url, { max: config.DB_POOL_SIZE, applicationName: SERVICE });
-  const ours = createServer(SERVICE, config);
-  await ours.register(enrollmentApp, { db: serviceDb, config });
+  const ours = await startEnrollment(url);
 
   try {
     const bareUrl = await listen(bare);
-    const oursUrl = await listen(ours);
+    const oursUrl = ours.url;
     const admin = await createTestKey(db, 'admin');
 
     // Both answer what they should before either is measured.
@@ -74,6 +64,5 @@ export default async function httpBaseline({ url, db }: BenchContext): Promise<v
     console.log(resultLine(NAME, oursResult.requests.average / bareResult.requests.average, '>=', GOAL));
   } finally {
     await Promise.all([bare.close(), ours.close()]);
-    await serviceDb.destroy();
   }
 }

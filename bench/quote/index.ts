@@ -1,11 +1,9 @@
 // The public quote endpoint under load against a bare fastify route that takes the same JSON body
 // and returns a fixed JSON answer; and the rules function alone, in quotes per second. The ratio
 // is ours / bare in requests per second.
-import { createDb } from '@rmi/db';
-import enrollmentApp, { EnrollmentConfigSchema, SERVICE } from '@rmi/enrollment/app';
 import { BUILT_IN_POLICIES, type QuoteRequest, quoteFrom } from '@rmi/rules';
-import { createServer, loadConfig } from '@rmi/service-kit';
 import Fastify from 'fastify';
+import { startEnrollment } from '../enrollment-server.js';
 import { type BenchContext, resultLine, seconds, table } from '../harness.js';
 import { describeLoad, LOAD_HEADER, listen, load, loadOptions, loadRow } from '../http-load.js';
 
@@ -55,20 +53,11 @@ export default async function quoteBench({ url }: BenchContext): Promise<void> {
   const bare = Fastify();
   bare.post('/quote', async () => fixed.quote);
 
-  // As runService builds it, logs off on both sides; the rate limit per address is out of reach
-  // since one client sends every request.
-  const config = loadConfig(EnrollmentConfigSchema, {
-    DATABASE_URL: url,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-  });
-  const serviceDb = createDb(url, { max: config.DB_POOL_SIZE, applicationName: SERVICE });
-  const ours = createServer(SERVICE, config);
-  await ours.register(enrollmentApp, { db: serviceDb, config });
+  const ours = await startEnrollment(url);
 
   try {
     const bareUrl = await listen(bare);
-    const oursUrl = await listen(ours);
+    const oursUrl = ours.url;
     const probe = await fetch(`${oursUrl}/v1/quotes`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -94,6 +83,5 @@ export default async function quoteBench({ url }: BenchContext): Promise<void> {
     console.log(resultLine(NAME, oursResult.requests.average / bareResult.requests.average, '>=', GOAL));
   } finally {
     await Promise.all([bare.close(), ours.close()]);
-    await serviceDb.destroy();
   }
 }
