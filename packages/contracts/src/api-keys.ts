@@ -7,6 +7,9 @@ export const ROLES = [
   'collector',
   'department-feed',
   'dashboard',
+  // Added to contracts/auth.md: calls between services (applying payments, delivering events);
+  // no region or department, like admin, but only the internal routes accept it.
+  'service',
 ] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;

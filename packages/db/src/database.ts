@@ -17,7 +17,14 @@ export interface RegionsTable {
   updated_at: Timestamp;
 }
 
-export type Role = 'admin' | 'county-operator' | 'township-operator' | 'collector' | 'department-feed' | 'dashboard';
+export type Role =
+  | 'admin'
+  | 'county-operator'
+  | 'township-operator'
+  | 'collector'
+  | 'department-feed'
+  | 'dashboard'
+  | 'service';
 
 export interface ApiKeysTable {
   id: Generated<string>;
@@ -63,8 +70,174 @@ export interface PersonsTable {
   hukou_region_code: string;
   category: PersonCategory;
   phone: string | null;
+  household_id: string | null;
+  relation: HouseholdRelation | null;
+  school: string | null;
+  guardian_id_number: string | null;
+  died_on: CivilDate | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export type HouseholdRelation = 'head' | 'spouse' | 'child' | 'parent' | 'grandchild' | 'sibling' | 'other';
+
+export interface HouseholdsTable {
+  id: Generated<string>;
+  region_code: string;
+  number: string | null;
+  head_id_number: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type EnrolmentStatus = 'registered' | 'paid' | 'cancelled' | 'transferred';
+/** What reporting sees: a paid enrolment is waiting, covered or ended depending on the day. */
+export type EffectiveStatus = 'registered' | 'waiting' | 'covered' | 'ended' | 'cancelled' | 'transferred';
+export type QuoteCategory = 'resident' | 'college-student' | 'newborn';
+type Fen = ColumnType<number, number | bigint, number | bigint>;
+
+export interface EnrolmentsTable {
+  id_number: string;
+  year: number;
+  region_code: string;
+  category: ColumnType<QuoteCategory, QuoteCategory | undefined, QuoteCategory>;
+  tier: ColumnType<1 | 2, 1 | 2 | undefined, 1 | 2>;
+  status: ColumnType<EnrolmentStatus, EnrolmentStatus | undefined, EnrolmentStatus>;
+  basis: ColumnType<'independent' | 'guardian', 'independent' | 'guardian' | undefined, 'independent' | 'guardian'>;
+  guardian_id_number: string | null;
+  student_status: 'freshman' | 'returning' | 'graduating' | null;
+  policy_id: string | null;
+  policy_version: number | null;
+  identities: ColumnType<string[], string[] | undefined, string[]>;
+  assistance_identity: string | null;
+  standard_fen: Fen | null;
+  fiscal_subsidy_fen: Fen | null;
+  assistance_fen: Fen | null;
+  waiver_fen: Fen | null;
+  personal_fen: Fen | null;
+  paid_fen: Fen | null;
+  paid_on: CivilDate | null;
+  payment_id: string | null;
+  benefit_start: CivilDate | null;
+  benefit_end: CivilDate | null;
+  waiting_days: number | null;
+  reasons: ColumnType<unknown, string | null | undefined, string | null>;
+  cancel_reason: 'death' | 'moved' | 'duplicate' | null;
+  cancelled_on: CivilDate | null;
+  employee_cover_from: CivilDate | null;
+  import_id: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ExternalCoveragesTable {
+  id_number: string;
+  year: number;
+  kind: 'employee' | 'resident-elsewhere';
+  insurer: string;
+  starts_on: CivilDate | null;
+  reported_by: string | null;
+  reported_at: Timestamp;
+}
+
+export type ImportStatus = 'receiving' | 'validating' | 'applying' | 'applied' | 'rejected' | 'failed';
+
+export interface ImportsTable {
+  id: Generated<string>;
+  year: number;
+  mode: 'whole-file' | 'valid-rows';
+  status: ColumnType<ImportStatus, ImportStatus | undefined, ImportStatus>;
+  format: 'csv' | 'xlsx';
+  encoding: string | null;
+  file_name: string | null;
+  scope_region_code: string | null;
+  bytes_received: ColumnType<number, number | undefined, number>;
+  rows_total: number | null;
+  rows_rejected: number | null;
+  persons_created: number | null;
+  enrolments_created: number | null;
+  rows_unchanged: number | null;
+  problem: ColumnType<unknown, string | null | undefined, string | null>;
+  created_by: string | null;
+  created_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface ImportRejectionsTable {
+  import_id: string;
+  line: number;
+  reasons: string[];
+  row: ColumnType<Record<string, string | null>, string, string>;
+}
+
+export interface TargetsTable {
+  region_code: string;
+  year: number;
+  target: number;
+  basis: 'loaded' | 'hukou-population' | 'enrolled-on-date';
+  basis_date: CivilDate | null;
+  source: string | null;
+  set_by: string | null;
+  set_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  topic: string;
+  payload: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+}
+
+export interface OutboxCursorsTable {
+  subscriber: string;
+  delivered_through: ColumnType<number, number | undefined, number>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  updated_at: Timestamp;
+}
+
+export interface ReceivedEventsTable {
+  source: string;
+  id: number;
+  topic: string;
+  payload: ColumnType<unknown, string, string>;
+  received_at: Timestamp;
+}
+
+export interface EnrollmentFactsView {
+  id_number: string;
+  year: number;
+  village_code: string;
+  township_code: string;
+  county_code: string;
+  category: QuoteCategory;
+  tier: 1 | 2;
+  basis: 'independent' | 'guardian';
+  stored_status: EnrolmentStatus;
+  status: EffectiveStatus;
+  assistance_identity: string | null;
+  identities: string[];
+  standard_fen: number | null;
+  fiscal_subsidy_fen: number | null;
+  assistance_fen: number | null;
+  waiver_fen: number | null;
+  personal_fen: number | null;
+  paid_fen: number | null;
+  paid_on: CivilDate | null;
+  benefit_start: CivilDate | null;
+  benefit_end: CivilDate | null;
+  waiting_days: number | null;
+  policy_id: string | null;
+  cancel_reason: string | null;
+  cancelled_on: CivilDate | null;
+  employee_cover_from: CivilDate | null;
+  sex: 'male' | 'female';
+  birth_date: CivilDate;
+  person_category: PersonCategory;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface IdentityTypesTable {
@@ -105,7 +278,17 @@ export interface Database {
   'core.api_keys': ApiKeysTable;
   'core.audit_log': AuditLogTable;
   'core.policies': PoliciesTable;
+  'core.targets': TargetsTable;
   'enrollment.persons': PersonsTable;
+  'enrollment.households': HouseholdsTable;
+  'enrollment.enrolments': EnrolmentsTable;
+  'enrollment.external_coverages': ExternalCoveragesTable;
+  'enrollment.imports': ImportsTable;
+  'enrollment.import_rejections': ImportRejectionsTable;
+  'enrollment.outbox': OutboxTable;
+  'enrollment.outbox_cursors': OutboxCursorsTable;
+  'enrollment.v_enrollment_facts': EnrollmentFactsView;
+  'reporting.received_events': ReceivedEventsTable;
   'identity.identity_types': IdentityTypesTable;
   'payment.channels': ChannelsTable;
   'reporting.v_regions': RegionsView;

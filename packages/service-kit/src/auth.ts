@@ -104,7 +104,7 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
 
 /** Whether a region (division code) lies inside the key's region; codes nest by prefix. */
 export function regionInScope(principal: Principal, regionCode: string): boolean {
-  if (principal.role === 'admin') return true;
+  if (principal.role === 'admin' || principal.role === 'service') return true;
   if (!principal.regionCode) return principal.role === 'department-feed';
   return regionCode.startsWith(principal.regionCode);
 }

@@ -31,9 +31,9 @@ const SCOPE_LEVEL: Record<string, { digits: number[]; label: string }> = {
 function scopeProblems(body: CreateApiKeyBody): string[] {
   const problems: string[] = [];
   const level = SCOPE_LEVEL[body.role];
-  if (body.role === 'admin') {
-    if (body.regionCode) problems.push('an admin key has no regionCode');
-    if (body.department) problems.push('an admin key has no department');
+  if (body.role === 'admin' || body.role === 'service') {
+    if (body.regionCode) problems.push(`an ${body.role} key has no regionCode`);
+    if (body.department) problems.push(`an ${body.role} key has no department`);
     return problems;
   }
   if (body.role === 'department-feed') {
