@@ -6,6 +6,7 @@ import { prepareDatabase } from '@rmi/db';
 import { BaseConfigSchema, ConfigError, loadConfig } from '@rmi/service-kit';
 import { ensureAdminKey, hasKeyFile } from './lib/admin-key.js';
 import { dataDir, openTarget, root } from './lib/database.js';
+import { rotateInternalServiceKey } from './lib/service-key.js';
 
 const SERVICES = [
   { name: 'enrollment', portKey: 'ENROLLMENT_PORT', extra: ['/v1/quotes (public)'] },
@@ -30,6 +31,7 @@ const target = await openTarget();
 await prepareDatabase(target.db, { demoRegions: true });
 const keyFile = path.join(dataDir, 'admin-key');
 const admin = await ensureAdminKey(target.db, keyFile);
+const serviceKey = await rotateInternalServiceKey(target.db);
 await target.db.destroy();
 
 const children: ChildProcess[] = SERVICES.map((s) =>
@@ -38,7 +40,12 @@ const children: ChildProcess[] = SERVICES.map((s) =>
     ['--conditions=rmi-source', '--import', 'tsx', path.join(root, 'services', s.name, 'src', 'server.ts')],
     {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: target.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      env: {
+        ...process.env,
+        DATABASE_URL: target.url,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        SERVICE_API_KEY: serviceKey,
+      },
       stdio: 'inherit',
     },
   ),

@@ -45,6 +45,21 @@ export function createPool(url: string, options: CreateDbOptions = {}): pg.Pool 
   return pool;
 }
 
+const pools = new WeakMap<Db, pg.Pool>();
+
 export function createDb(url: string, options: CreateDbOptions = {}): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(url, options) }) });
+  const pool = createPool(url, options);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * The pg pool behind a Db, for the few things kysely does not do (COPY streams). The client taken
+ * from it shares the Db's pool size, so bulk work cannot starve the pool unnoticed.
+ */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this Db was not made by createDb');
+  return pool;
 }

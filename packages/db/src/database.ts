@@ -187,11 +187,14 @@ export interface OutboxTable {
   topic: string;
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
+  /** The writing transaction (`xid8`, read as a decimal string); delivery follows (xid, id). */
+  xid: Generated<string>;
 }
 
 export interface OutboxCursorsTable {
   subscriber: string;
   delivered_through: ColumnType<number, number | undefined, number>;
+  delivered_xid: ColumnType<string, string | undefined, string>;
   attempts: ColumnType<number, number | undefined, number>;
   next_attempt_at: Timestamp;
   last_error: string | null;

@@ -4,14 +4,22 @@ import type { EnrollmentConfig } from './config.js';
 
 export { type EnrollmentConfig, EnrollmentConfigSchema } from './config.js';
 
+import { createEnrolmentService } from './enrolments/enrolment-service.js';
+import { attachOutboxWorker } from './events/outbox-worker.js';
+import { createRegistrationImporter } from './imports/registration-import.js';
 import { createPolicyCatalog } from './policies/policy-catalog.js';
 import apiKeys from './routes/api-keys/index.js';
 import auditLog from './routes/audit-log/index.js';
+import enrolmentPayments from './routes/enrolment-payments/index.js';
+import enrolmentRoutes from './routes/enrolments/index.js';
 import estimates from './routes/estimates/index.js';
+import households from './routes/households/index.js';
 import persons from './routes/persons/index.js';
 import policies from './routes/policies/index.js';
 import quotes from './routes/quotes/index.js';
 import regions from './routes/regions/index.js';
+import registrationImports from './routes/registration-imports/index.js';
+import targets from './routes/targets/index.js';
 
 export const SERVICE = 'enrollment';
 
@@ -25,10 +33,20 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   });
   await app.register(apiKeys, { db: opts.db });
   await app.register(regions, { db: opts.db });
+  await app.register(targets, { db: opts.db });
   await app.register(persons, { db: opts.db });
+  await app.register(households, { db: opts.db });
   await app.register(auditLog, { db: opts.db });
   const catalog = createPolicyCatalog(opts.db, { ttlMs: opts.config.POLICY_CACHE_MS, log: app.log });
   await app.register(policies, { db: opts.db, catalog });
   await app.register(quotes, { catalog });
   await app.register(estimates, { catalog });
+  const enrolments = createEnrolmentService(opts.db, catalog);
+  await app.register(enrolmentRoutes, { db: opts.db, enrolments });
+  await app.register(enrolmentPayments, { enrolments });
+  const importer = createRegistrationImporter(opts.db, catalog, app.log);
+  await app.register(registrationImports, { db: opts.db, importer, maxBytes: opts.config.IMPORT_MAX_BYTES });
+  app.addHook('onClose', () => importer.drain());
+  // Routes that record events may call `request.server.outbox.nudge()` once their transaction commits.
+  attachOutboxWorker(app, opts.db, opts.config);
 }

@@ -14,6 +14,7 @@ import type { ReportingConfig } from './config.js';
 import { loaders, resolvers } from './graphql/resolvers.js';
 import { schema } from './graphql/schema.js';
 import { createRegionViewRepository } from './repositories/regions.repository.js';
+import events from './routes/events/index.js';
 
 export const SERVICE = 'reporting';
 
@@ -46,9 +47,12 @@ async function graphql(app: FastifyInstance, opts: { db: Db }): Promise<void> {
 export default async function reportingApp(app: FastifyInstance, opts: AppOptions<ReportingConfig>): Promise<void> {
   await app.register(serviceKit, {
     service: SERVICE,
-    description: 'GraphQL for dashboards (/graphql, /graphiql), exports, weekly rankings and the village assessment.',
+    description:
+      'GraphQL for dashboards (/graphql, /graphiql), exports, weekly rankings and the village assessment; events from other services (/v1/events).',
     db: opts.db,
     config: opts.config,
   });
   await app.register(graphql, { db: opts.db });
+  // Beside the GraphQL scope, not inside it: its hooks and JSON-schema compilers stay there.
+  await app.register(events, { db: opts.db });
 }

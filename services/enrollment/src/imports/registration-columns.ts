@@ -1,0 +1,93 @@
+// The columns of a registration file. County staff keep their own spreadsheets: each field is
+// recognised by any of its aliases (Chinese as the notices and the platform print them, or the
+// API's English names), compared trimmed, case-insensitively and with full-width brackets folded.
+
+export const REGISTRATION_COLUMNS = {
+  idNumber: ['身份证号', '身份证号码', '公民身份号码', '证件号码', 'idNumber', 'id_number'],
+  name: ['姓名', 'name'],
+  villageCode: [
+    '村(社区)代码',
+    '村代码',
+    '村社区代码',
+    '户籍地代码',
+    '行政区划代码',
+    'villageCode',
+    'hukouRegionCode',
+    'regionCode',
+  ],
+  category: ['人员类别', '参保类别', '参保人员类别', 'category'],
+  tier: ['档次', '缴费档次', '参保档次', 'tier'],
+  phone: ['联系电话', '手机号', '手机号码', '电话', 'phone'],
+  sex: ['性别', 'sex'],
+  birthDate: ['出生日期', 'birthDate'],
+  school: ['学校', '就读学校', 'school'],
+} as const;
+
+export type RegistrationField = keyof typeof REGISTRATION_COLUMNS;
+
+export const REQUIRED_FIELDS: readonly RegistrationField[] = ['idNumber', 'name'];
+
+export const normaliseHeader = (cell: string): string =>
+  cell
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/（/g, '(')
+    .replace(/）/g, ')')
+    .replace(/\s+/g, '');
+
+export interface HeaderMapping {
+  /** File column index (0-based) per recognised field. */
+  columns: Partial<Record<RegistrationField, number>>;
+  ignored: string[];
+  missing: RegistrationField[];
+  duplicated: RegistrationField[];
+}
+
+export function mapHeader(cells: readonly string[], required: readonly RegistrationField[]): HeaderMapping {
+  const columns: Partial<Record<RegistrationField, number>> = {};
+  const ignored: string[] = [];
+  const duplicated = new Set<RegistrationField>();
+  const lookup = new Map<string, RegistrationField>();
+  for (const [field, aliases] of Object.entries(REGISTRATION_COLUMNS) as Array<
+    [RegistrationField, readonly string[]]
+  >) {
+    for (const alias of aliases) lookup.set(normaliseHeader(alias), field);
+  }
+  cells.forEach((cell, index) => {
+    const field = lookup.get(normaliseHeader(cell));
+    if (!field) {
+      if (cell.trim()) ignored.push(cell.trim());
+      return;
+    }
+    if (columns[field] !== undefined) duplicated.add(field);
+    else columns[field] = index;
+  });
+  return { columns, ignored, missing: required.filter((f) => columns[f] === undefined), duplicated: [...duplicated] };
+}
+
+/** Values accepted for the category column, mapped to the API's person categories. */
+export const CATEGORY_VALUES: Record<string, string> = {
+  resident: 'resident',
+  城乡居民: 'resident',
+  居民: 'resident',
+  student: 'student',
+  学生: 'student',
+  中小学生: 'student',
+  'college-student': 'college-student',
+  大学生: 'college-student',
+  在校大学生: 'college-student',
+  newborn: 'newborn',
+  新生儿: 'newborn',
+  'residence-permit': 'residence-permit',
+  居住证: 'residence-permit',
+  持居住证人员: 'residence-permit',
+  'foreign-permanent-resident': 'foreign-permanent-resident',
+  外国人永久居留: 'foreign-permanent-resident',
+  'hk-macau-taiwan': 'hk-macau-taiwan',
+  港澳台: 'hk-macau-taiwan',
+  港澳台居民: 'hk-macau-taiwan',
+};
+
+export const TIER_VALUES: Record<string, number> = { '1': 1, 一档: 1, 一: 1, '2': 2, 二档: 2, 二: 2 };
+export const SEX_VALUES: Record<string, string> = { male: 'male', 男: 'male', female: 'female', 女: 'female' };

@@ -1,0 +1,266 @@
+import type { Readable } from 'node:stream';
+import { type Database, type Db, poolOf } from '@rmi/db';
+import { findPolicy } from '@rmi/rules';
+import { recordAudit } from '@rmi/service-kit';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type pg from 'pg';
+import { recordEvent } from '../events/outbox.js';
+import type { PolicyCatalog } from '../policies/policy-catalog.js';
+import { checkStatement } from './registration-checks.js';
+import { mapHeader, REQUIRED_FIELDS } from './registration-columns.js';
+import { FileProblem, type Staged, stageCsv, stageXlsx } from './staging.js';
+
+type Actor = Pick<FastifyRequest, 'id' | 'principal'>;
+
+export interface ImportOptions {
+  year: number;
+  mode: 'whole-file' | 'valid-rows';
+  format: 'csv' | 'xlsx';
+  fileName: string | null;
+  /** Largest upload accepted; beyond it the import is refused as a file problem. */
+  maxBytes: number;
+}
+
+export interface ImportRun {
+  id: string;
+  /** Settles once the upload is in the staging table (or refused as a file). */
+  received: Promise<void>;
+  /** Settles when the import has been applied, rejected or has failed; never rejects. */
+  finished: Promise<void>;
+}
+
+/** A Kysely bound to one checked-out client, so temp tables and transactions share its session. */
+function onClient(client: pg.PoolClient): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: {
+        connect: async () => ({ query: client.query.bind(client), release: () => {} }),
+        end: async () => {},
+      } as never,
+    }),
+  });
+}
+
+const PROGRESS_EVERY_MS = 1000;
+
+/**
+ * Bulk registration: the upload streams through COPY into a temp staging table, one statement
+ * checks every row set-wise, and the valid rows become persons and enrolments in one transaction.
+ * In whole-file mode a single bad row leaves the register untouched. Every rejected row is kept
+ * with its line and reasons for the uploader to download.
+ */
+export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: FastifyBaseLogger) {
+  const running = new Set<Promise<void>>();
+
+  async function setProgress(id: string, values: Record<string, unknown>): Promise<void> {
+    await db.updateTable('enrollment.imports').set(values).where('id', '=', id).execute();
+  }
+
+  async function run(id: string, body: Readable, options: ImportOptions, actor: Actor, onReceived: () => void) {
+    try {
+      await runOnClient(id, body, options, actor, onReceived);
+    } catch (err) {
+      log.error({ err, importId: id }, 'registration import could not run');
+      await setProgress(id, {
+        status: 'failed',
+        finished_at: new Date(),
+        problem: JSON.stringify({ code: 'INTERNAL_ERROR', detail: 'The import failed; nothing was applied.' }),
+      }).catch(() => {});
+    } finally {
+      onReceived();
+    }
+  }
+
+  async function runOnClient(id: string, body: Readable, options: ImportOptions, actor: Actor, onReceived: () => void) {
+    const client = await poolOf(db).connect();
+    const kdb = onClient(client);
+    let lastProgress = 0;
+    const onBytes = (bytes: number) => {
+      if (bytes > options.maxBytes) {
+        body.destroy(
+          new FileProblem(`The file is larger than ${options.maxBytes} bytes; nothing was imported.`, [
+            { message: `larger than ${options.maxBytes} bytes` },
+          ]),
+        );
+        return;
+      }
+      const now = Date.now();
+      if (now - lastProgress < PROGRESS_EVERY_MS) return;
+      lastProgress = now;
+      setProgress(id, { bytes_received: bytes }).catch((err) => log.warn({ err }, 'import progress not stored'));
+    };
+    const scope = actor.principal?.regionCode ?? '';
+    try {
+      let staged: Staged;
+      try {
+        staged = await (options.format === 'xlsx' ? stageXlsx : stageCsv)(client, body, onBytes);
+      } finally {
+        onReceived();
+      }
+      const mapping = mapHeader(
+        staged.header,
+        scope.length === 12 ? ['idNumber', 'name'] : [...REQUIRED_FIELDS, 'villageCode'],
+      );
+      if (mapping.missing.length || mapping.duplicated.length) {
+        throw new FileProblem('The header row does not name the columns needed; nothing was imported.', [
+          ...mapping.missing.map((f) => ({ line: 1, path: f, message: `no ${f} column` })),
+          ...mapping.duplicated.map((f) => ({ line: 1, path: f, message: `more than one ${f} column` })),
+        ]);
+      }
+      await setProgress(id, { status: 'validating', bytes_received: staged.bytes, encoding: staged.encoding });
+
+      const villages = (
+        await sql<{ village: string }>`select distinct nullif(btrim(${sql.raw(
+          mapping.columns.villageCode === undefined ? 'null::text' : `c${mapping.columns.villageCode}`,
+        )}), '') as village from import_rows`.execute(kdb)
+      ).rows
+        .map((r) => r.village)
+        .filter((v): v is string => v !== null);
+      if (scope.length === 12) villages.push(scope);
+      const documents = await catalog.documents();
+      const noPolicy: string[] = [];
+      const singleTier: string[] = [];
+      for (const village of villages) {
+        const policy = findPolicy(documents, village, options.year);
+        if (!policy) noPolicy.push(village);
+        else if (policy.standards.resident.tier2Fen === undefined) singleTier.push(village);
+      }
+      // Temp tables are never auto-analysed; without statistics the planner guesses joins badly.
+      await client.query('analyze import_rows');
+      await client.query(checkStatement({ columns: mapping.columns }), [
+        options.year,
+        actor.principal?.role === 'admin' || actor.principal?.role === 'service' ? '' : scope,
+        noPolicy,
+        singleTier,
+        scope.length === 12 ? scope : null,
+      ]);
+      const header = staged.header;
+      const rejected = await client.query(
+        `insert into enrollment.import_rejections (import_id, line, reasons, row)
+         select $1, c.line, c.reasons, jsonb_build_object(${header
+           .map((h, i) => `'${(h.trim() || `column ${i + 1}`).replaceAll("'", "''")}', r.c${i}`)
+           .join(', ')})
+         from import_checked c join import_rows r using (line)
+         where cardinality(c.reasons) > 0`,
+        [id],
+      );
+      const total = Number((await client.query('select count(*) as n from import_checked')).rows[0].n);
+      const rowsRejected = rejected.rowCount ?? 0;
+      if (options.mode === 'whole-file' && rowsRejected > 0) {
+        await setProgress(id, {
+          status: 'rejected',
+          rows_total: total,
+          rows_rejected: rowsRejected,
+          finished_at: new Date(),
+          problem: JSON.stringify({
+            code: 'IMPORT_ROWS_INVALID',
+            detail: `${rowsRejected} of ${total} rows have problems; in whole-file mode nothing was imported.`,
+          }),
+        });
+        return;
+      }
+
+      await client.query('analyze import_checked');
+      await setProgress(id, { status: 'applying', rows_total: total, rows_rejected: rowsRejected });
+      await kdb.transaction().execute(async (trx) => {
+        const persons = await sql`
+          insert into enrollment.persons (id_number, name, sex, birth_date, hukou_region_code, category, phone, school)
+          select id, name, case when substr(id, 17, 1)::int % 2 = 1 then 'male' else 'female' end,
+                 to_date(substr(id, 7, 8), 'YYYYMMDD'), village, category, phone, school
+          from import_checked where cardinality(reasons) = 0 and not person_exists
+          on conflict (id_number) do nothing`.execute(trx);
+        const enrolments = await sql`
+          insert into enrollment.enrolments (id_number, year, region_code, tier, category, import_id, created_by)
+          select id, ${options.year}::int, village, tier,
+                 case when category = 'college-student' then 'college-student'
+                      when substr(id, 7, 4) = ${String(options.year)} then 'newborn'
+                      else 'resident' end,
+                 ${id}::uuid, ${actor.principal?.keyId ?? null}::uuid
+          from import_checked where cardinality(reasons) = 0 and not unchanged
+          on conflict (id_number, year) do nothing`.execute(trx);
+        const personsCreated = Number(persons.numAffectedRows ?? 0);
+        const enrolmentsCreated = Number(enrolments.numAffectedRows ?? 0);
+        const valid = total - rowsRejected;
+        const counts = {
+          personsCreated,
+          enrolmentsCreated,
+          unchanged: valid - enrolmentsCreated,
+          rejected: rowsRejected,
+        };
+        await trx
+          .updateTable('enrollment.imports')
+          .set({
+            status: 'applied',
+            persons_created: personsCreated,
+            enrolments_created: enrolmentsCreated,
+            rows_unchanged: counts.unchanged,
+            finished_at: new Date(),
+          })
+          .where('id', '=', id)
+          .execute();
+        await recordAudit(trx, 'enrollment', actor, {
+          action: 'registration-import.apply',
+          entity: 'import',
+          entityId: id,
+          regionCode: actor.principal?.regionCode ?? null,
+          details: { year: options.year, mode: options.mode, ...counts },
+        });
+        // One event for the batch: subscribers read the rows from enrollment.v_enrollment_facts.
+        await recordEvent(trx, 'import.applied', { importId: id, year: options.year, ...counts });
+      });
+    } catch (err) {
+      if (err instanceof FileProblem) {
+        await setProgress(id, {
+          status: 'rejected',
+          finished_at: new Date(),
+          problem: JSON.stringify({ code: 'IMPORT_FILE_INVALID', detail: err.message, errors: err.errors }),
+        });
+      } else {
+        log.error({ err, importId: id }, 'registration import failed');
+        await setProgress(id, {
+          status: 'failed',
+          finished_at: new Date(),
+          problem: JSON.stringify({ code: 'INTERNAL_ERROR', detail: 'The import failed; nothing was applied.' }),
+        }).catch(() => {});
+      }
+      // Whatever is left of the upload is drained so the client gets its answer.
+      body.resume();
+    } finally {
+      await client.query('drop table if exists import_rows, import_checked').catch(() => {});
+      client.release();
+    }
+  }
+
+  return {
+    async start(body: Readable, options: ImportOptions, actor: Actor): Promise<ImportRun> {
+      const row = await db
+        .insertInto('enrollment.imports')
+        .values({
+          year: options.year,
+          mode: options.mode,
+          format: options.format,
+          file_name: options.fileName,
+          scope_region_code: actor.principal?.regionCode ?? null,
+          created_by: actor.principal?.keyId ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      let onReceived!: () => void;
+      const received = new Promise<void>((resolve) => {
+        onReceived = resolve;
+      });
+      const finished = run(row.id, body, options, actor, onReceived);
+      running.add(finished);
+      void finished.finally(() => running.delete(finished));
+      return { id: row.id, received, finished };
+    },
+
+    /** Waits for imports in flight, so a graceful shutdown does not cut one in half. */
+    async drain(): Promise<void> {
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+export type RegistrationImporter = ReturnType<typeof createRegistrationImporter>;

@@ -1,0 +1,50 @@
+import { AppliedPaymentSchema, ApplyPaymentBodySchema, ProblemSchema } from '@rmi/contracts';
+import { requireRole } from '@rmi/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { EnrolmentService } from '../../enrolments/enrolment-service.js';
+
+/** Called by payment-reconciliation for each matched payment; safe to repeat. */
+export default async function enrolmentPaymentRoutes(
+  app: FastifyInstance,
+  opts: { enrolments: EnrolmentService },
+): Promise<void> {
+  app.withTypeProvider<ZodTypeProvider>().put(
+    '/v1/enrolment-payments/:paymentId',
+    {
+      preHandler: requireRole('service'),
+      schema: {
+        tags: ['enrolments'],
+        summary: 'Apply a payment to an enrolment (idempotent by payment id)',
+        description:
+          'Marks the enrolment paid and fixes tier, assistance identity, amounts and the benefit period ' +
+          '(003#五). The same payment applied again changes nothing (200, applied false). A person who is ' +
+          'not registered is 404 PERSON_NOT_FOUND, for the caller to park the payment; a second payment ' +
+          'for a paid enrolment is 409 ALREADY_PAID; an amount other than the personal part is 422 ' +
+          'AMOUNT_MISMATCH with `expectedFen`.',
+        params: z.object({
+          paymentId: z
+            .string()
+            .min(1)
+            .max(100)
+            .regex(/^[\w.:-]+$/, 'letters, digits, . : _ -'),
+        }),
+        body: ApplyPaymentBodySchema,
+        response: {
+          200: AppliedPaymentSchema,
+          201: AppliedPaymentSchema,
+          400: ProblemSchema,
+          403: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          422: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await opts.enrolments.applyPayment(request, request.params.paymentId, request.body);
+      return reply.code(result.applied ? 201 : 200).send(result);
+    },
+  );
+}

@@ -1,0 +1,196 @@
+import type { Readable } from 'node:stream';
+import { ImportQuerySchema, type ImportSummary, ImportSummarySchema, ProblemSchema } from '@rmi/contracts';
+import type { Db, ImportsTable } from '@rmi/db';
+import {
+  AppError,
+  assertRegionInScope,
+  NotFoundError,
+  type Principal,
+  principalOf,
+  requireRole,
+} from '@rmi/service-kit';
+import { stringify } from 'csv-stringify';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import type { RegistrationImporter } from '../../imports/registration-import.js';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const ROLES = ['county-operator', 'township-operator', 'collector'] as const;
+const BASE = '/v1/registration-imports';
+
+type Row = Selectable<ImportsTable>;
+
+function toSummary(row: Row): ImportSummary {
+  return {
+    id: row.id,
+    year: row.year,
+    mode: row.mode,
+    format: row.format,
+    status: row.status,
+    fileName: row.file_name,
+    encoding: row.encoding,
+    bytesReceived: row.bytes_received,
+    rowsTotal: row.rows_total,
+    rowsRejected: row.rows_rejected,
+    personsCreated: row.persons_created,
+    enrolmentsCreated: row.enrolments_created,
+    rowsUnchanged: row.rows_unchanged,
+    problem: (row.problem as ImportSummary['problem']) ?? null,
+    createdAt: row.created_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    links: { self: `${BASE}/${row.id}`, rejections: `${BASE}/${row.id}/rejections.csv` },
+  };
+}
+
+/** An import is visible to the key that could have made it: its scope covers the uploader's. */
+function assertMayRead(principal: Principal, row: Row): void {
+  if (principal.role === 'admin') return;
+  assertRegionInScope(principal, row.scope_region_code ?? '', `Import ${row.id}`);
+}
+
+export default async function registrationImportRoutes(
+  app: FastifyInstance,
+  opts: { db: Db; importer: RegistrationImporter; maxBytes: number },
+): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const find = async (id: string) => {
+    const row = await opts.db.selectFrom('enrollment.imports').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError('IMPORT_NOT_FOUND', `No import ${id}.`);
+    return row;
+  };
+
+  // The upload is handed over as a stream: it goes to COPY as it arrives, never held whole.
+  app.addContentTypeParser(['text/csv', 'application/octet-stream', XLSX], (_request, payload, done) =>
+    done(null, payload),
+  );
+
+  r.post(
+    BASE,
+    {
+      preHandler: requireRole(...ROLES),
+      schema: {
+        tags: ['enrolments'],
+        summary: 'Register persons and enrol them for a year from a CSV (UTF-8 or GB18030) or XLSX file',
+        description:
+          'Columns are recognised by Chinese or English headers: 身份证号/idNumber, 姓名/name, 村(社区)代码/villageCode ' +
+          '(optional for a collector: their village), 人员类别/category, 档次/tier, 联系电话/phone, 性别/sex, 出生日期/birthDate, ' +
+          '学校/school. Answers 202 once the file is received (poll the Location), or with wait=true when done: 200 ' +
+          'applied, 422 IMPORT_ROWS_INVALID (whole-file mode, some row bad: nothing applied) or IMPORT_FILE_INVALID. ' +
+          'Rejected rows, with line numbers and reasons, download as CSV from links.rejections.',
+        querystring: ImportQuerySchema,
+        response: { 200: ImportSummarySchema, 202: ImportSummarySchema, 400: ProblemSchema, 403: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as Readable | undefined;
+      if (!body || typeof (body as Readable).pipe !== 'function') {
+        throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the file as text/csv or ${XLSX}.`);
+      }
+      const { year, mode, wait, fileName } = request.query;
+      const format = request.headers['content-type']?.startsWith(XLSX) ? 'xlsx' : 'csv';
+      const run = await opts.importer.start(
+        body,
+        { year, mode, format, fileName: fileName ?? null, maxBytes: opts.maxBytes },
+        request,
+      );
+      await run.received;
+      if (wait) await run.finished;
+      const row = await find(run.id);
+      if (row.status === 'rejected' || row.status === 'failed') {
+        const problem = row.problem as { code: string; detail: string; errors?: unknown[] };
+        const status = row.status === 'failed' ? 500 : 422;
+        throw new AppError(status, problem.code, problem.detail, {
+          importId: row.id,
+          ...(problem.errors ? { errors: problem.errors } : {}),
+          ...(row.rows_rejected ? { errors: await firstRejections(opts.db, row.id) } : {}),
+          links: toSummary(row).links,
+        });
+      }
+      reply.header('location', `${BASE}/${row.id}`);
+      return reply.code(row.status === 'applied' ? 200 : 202).send(toSummary(row));
+    },
+  );
+
+  r.get(
+    BASE,
+    {
+      preHandler: requireRole(...ROLES),
+      schema: {
+        tags: ['enrolments'],
+        summary: 'Recent registration imports in the key’s region, newest first, with their progress',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        response: { 200: z.array(ImportSummarySchema) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      let query = opts.db.selectFrom('enrollment.imports').selectAll();
+      if (principal.role !== 'admin')
+        query = query.where('scope_region_code', 'like', `${principal.regionCode ?? '-'}%`);
+      const rows = await query.orderBy('created_at', 'desc').limit(request.query.limit).execute();
+      return rows.map(toSummary);
+    },
+  );
+
+  r.get(
+    `${BASE}/:id`,
+    {
+      preHandler: requireRole(...ROLES),
+      schema: {
+        tags: ['enrolments'],
+        summary: 'One import: status (receiving, validating, applying, applied, rejected, failed) and counts',
+        params: z.object({ id: z.uuid() }),
+        response: { 200: ImportSummarySchema, 403: ProblemSchema, 404: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const row = await find(request.params.id);
+      assertMayRead(principalOf(request), row);
+      return toSummary(row);
+    },
+  );
+
+  r.get(
+    `${BASE}/:id/rejections.csv`,
+    {
+      preHandler: requireRole(...ROLES),
+      schema: {
+        tags: ['enrolments'],
+        summary: 'Every rejected row: line, reasons and the row as uploaded (CSV, UTF-8 with BOM for Excel)',
+        params: z.object({ id: z.uuid() }),
+      },
+    },
+    async (request, reply) => {
+      const row = await find(request.params.id);
+      assertMayRead(principalOf(request), row);
+      const rejections = await opts.db
+        .selectFrom('enrollment.import_rejections')
+        .select(['line', 'reasons', 'row'])
+        .where('import_id', '=', row.id)
+        .orderBy('line')
+        .execute();
+      const columns = [...new Set(rejections.flatMap((x) => Object.keys(x.row)))];
+      const csv = stringify({ bom: true, header: true, columns: ['行号 line', '原因 reasons', ...columns] });
+      for (const x of rejections) csv.write([x.line, x.reasons.join('; '), ...columns.map((c) => x.row[c] ?? '')]);
+      csv.end();
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="rejections-${row.id}.csv"`)
+        .send(csv);
+    },
+  );
+}
+
+/** The first rejections inline in a problem answer; the CSV link has them all. */
+async function firstRejections(db: Db, importId: string) {
+  const rows = await db
+    .selectFrom('enrollment.import_rejections')
+    .select(['line', 'reasons'])
+    .where('import_id', '=', importId)
+    .orderBy('line')
+    .limit(1000)
+    .execute();
+  return rows.map((r) => ({ line: r.line, message: r.reasons.join('; ') }));
+}

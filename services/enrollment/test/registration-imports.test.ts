@@ -1,0 +1,276 @@
+import { readFileSync } from 'node:fs';
+import { createPolicyStore } from '@rmi/db';
+import { checkCharacter, PolicyDocumentSchema, parseIdNumber } from '@rmi/rules';
+import { createTestKey } from '@rmi/service-kit';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { sql } from 'kysely';
+import t from 'tap';
+import { idProblemSql, normalisedIdSql } from '../src/imports/id-number-sql.js';
+import { setup } from './helpers.js';
+
+const { app, db } = await setup(t);
+await createPolicyStore(db).store(
+  PolicyDocumentSchema.parse(
+    JSON.parse(readFileSync(new URL('../../../test/fixtures/cq-2026.json', import.meta.url), 'utf8')),
+  ),
+  { origin: 'api' },
+);
+
+const LIZI = '500230209';
+const V1 = '500230209001';
+const V2 = '500230209200';
+const SHETAN_VILLAGE = '500230102001';
+const lizi = await createTestKey(db, 'township-operator', { regionCode: LIZI });
+const collector = await createTestKey(db, 'collector', { regionCode: V2 });
+
+let serial = 0;
+function idNumber(birth = '19900101'): string {
+  serial += 1;
+  const first17 = `500230${birth}${String(serial).padStart(3, '0')}`;
+  return first17 + checkCharacter(first17);
+}
+const badChecksum = (id: string) => id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
+
+const upload = (
+  body: string | Buffer,
+  query: string,
+  headers: Record<string, string> = lizi.headers,
+  type = 'text/csv',
+) =>
+  app.inject({
+    method: 'POST',
+    url: `/v1/registration-imports?year=2026&${query}`,
+    headers: { ...headers, 'content-type': type },
+    payload: body,
+  });
+const count = async (table: 'enrollment.persons' | 'enrollment.enrolments') =>
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+t.test('a UTF-8 file with Chinese headers registers and enrols every row', async (t) => {
+  const ids = [idNumber(), idNumber('19850615'), idNumber('20260301')];
+  const csv = [
+    '身份证号,姓名,村(社区)代码,档次,联系电话,人员类别',
+    `${ids[0]},张三,${V1},一档,13800001111,城乡居民`,
+    `${ids[1]},李四,${V2},2,,`,
+    `${ids[2]},王小宝,${V2},,,新生儿`,
+  ].join('\n');
+  const res = await upload(csv, 'wait=true');
+  t.equal(res.statusCode, 200);
+  t.match(res.json(), {
+    status: 'applied',
+    encoding: 'UTF8',
+    rowsTotal: 3,
+    rowsRejected: 0,
+    personsCreated: 3,
+    enrolmentsCreated: 3,
+    rowsUnchanged: 0,
+  });
+  const enrolments = await db
+    .selectFrom('enrollment.enrolments')
+    .select(['id_number', 'region_code', 'tier', 'category', 'status'])
+    .where('id_number', 'in', ids)
+    .orderBy('id_number')
+    .execute();
+  t.same(
+    enrolments.map((e) => [e.region_code, e.tier, e.category, e.status]).sort(),
+    [
+      [V1, 1, 'resident', 'registered'],
+      [V2, 1, 'newborn', 'registered'],
+      [V2, 2, 'resident', 'registered'],
+    ].sort(),
+  );
+  const person = await db
+    .selectFrom('enrollment.persons')
+    .selectAll()
+    .where('id_number', '=', ids[1] as string)
+    .executeTakeFirstOrThrow();
+  t.match(person, { name: '李四', birth_date: '1985-06-15', hukou_region_code: V2 });
+  const event = await db
+    .selectFrom('enrollment.outbox')
+    .select('payload')
+    .where('topic', '=', 'import.applied')
+    .executeTakeFirst();
+  t.match(event?.payload, { year: 2026, enrolmentsCreated: 3 });
+
+  const again = await upload(csv, 'wait=true');
+  t.match(
+    again.json(),
+    { status: 'applied', personsCreated: 0, enrolmentsCreated: 0, rowsUnchanged: 3 },
+    'a re-upload changes nothing',
+  );
+});
+
+t.test('whole-file mode: one bad row and the database is unchanged; the row is named by line', async (t) => {
+  const before = [await count('enrollment.persons'), await count('enrollment.enrolments')];
+  const csv = [
+    'idNumber,name,villageCode',
+    `${idNumber()},甲,${V1}`,
+    `${badChecksum(idNumber())},乙,${V1}`,
+    `${idNumber()},丙,${V1}`,
+  ].join('\n');
+  const res = await upload(csv, 'wait=true');
+  t.equal(res.statusCode, 422);
+  t.match(res.headers['content-type'], /application\/problem\+json/);
+  t.match(res.json(), {
+    code: 'IMPORT_ROWS_INVALID',
+    errors: [{ line: 3, message: /idNumber: the check character does not match/ }],
+  });
+  t.same([await count('enrollment.persons'), await count('enrollment.enrolments')], before, 'nothing written');
+  const status = await app.inject({ method: 'GET', url: res.json().links.self, headers: lizi.headers });
+  t.match(status.json(), { status: 'rejected', rowsTotal: 3, rowsRejected: 1 });
+});
+
+t.test('valid-rows mode applies the good rows and lists every rejected one, downloadable as CSV', async (t) => {
+  const dup = idNumber();
+  const odd = idNumber();
+  const wrongSex = Number(odd[16]) % 2 === 1 ? '女' : '男';
+  const csv = [
+    '身份证号,姓名,村代码,档次,性别',
+    `${dup},赵一,${V1},1,男`,
+    `${dup},赵一,${V1},1,男`,
+    `123,钱二,${V1},1,`,
+    `${odd},,${SHETAN_VILLAGE},3,${wrongSex}`,
+    `${idNumber()},孙三,${V1},1,`,
+  ].join('\r\n');
+  const res = await upload(csv, 'mode=valid-rows&wait=true');
+  t.equal(res.statusCode, 200);
+  t.match(res.json(), { status: 'applied', rowsTotal: 5, rowsRejected: 3, enrolmentsCreated: 2 });
+  const file = await app.inject({ method: 'GET', url: res.json().links.rejections, headers: lizi.headers });
+  t.equal(file.statusCode, 200);
+  t.match(file.headers['content-type'], /text\/csv/);
+  t.ok(file.body.startsWith('\uFEFF'), 'BOM for Excel');
+  const lines = file.body.replace('\uFEFF', '').trim().split(/\r?\n/);
+  t.equal(lines.length, 4, 'header and three rejected rows');
+  t.match(lines[1], /^3,idNumber: also on line 2/);
+  t.match(lines[2], /^4,idNumber: must be 18 characters/);
+  t.match(
+    lines[3],
+    /^5,"?name: required; villageCode: 500230102001 is outside the region of this API key; tier: 1 or 2/,
+  );
+  t.match(lines[3], /sex: does not match the ID number/);
+});
+
+t.test('a GB18030 file from Excel on a Chinese Windows', async (t) => {
+  const id = idNumber();
+  const csv = ['身份证号码,姓名,村（社区）代码,档次', `${id},欧阳娜娜,${V2},二档`, ''].join('\r\n');
+  const res = await upload(iconv.encode(csv, 'gb18030'), 'wait=true');
+  t.match(res.json(), { status: 'applied', encoding: 'GB18030', enrolmentsCreated: 1 });
+  const person = await db
+    .selectFrom('enrollment.persons')
+    .select('name')
+    .where('id_number', '=', id)
+    .executeTakeFirst();
+  t.equal(person?.name, '欧阳娜娜');
+});
+
+t.test('an XLSX workbook, and a collector whose village is the default', async (t) => {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('参保登记');
+  const ids = [idNumber(), idNumber()];
+  sheet.addRow(['身份证号', '姓名', '档次']);
+  sheet.addRow([ids[0], '周五', 1]);
+  sheet.addRow([]);
+  sheet.addRow([ids[1], '吴六', '二档']);
+  const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
+  const res = await upload(
+    buffer,
+    'wait=true',
+    collector.headers,
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  );
+  t.equal(res.statusCode, 200);
+  t.match(res.json(), { format: 'xlsx', status: 'applied', rowsTotal: 2, enrolmentsCreated: 2 });
+  const rows = await db
+    .selectFrom('enrollment.enrolments')
+    .select(['region_code', 'tier'])
+    .where('id_number', 'in', ids)
+    .execute();
+  t.same(
+    rows.map((r) => r.region_code),
+    [V2, V2],
+  );
+});
+
+t.test('a broken file is refused with the line where it breaks; a missing column by name', async (t) => {
+  const ragged = ['idNumber,name,villageCode', `${idNumber()},甲,${V1}`, '', `${idNumber()},乙,${V1},extra`].join('\n');
+  const res = await upload(ragged, 'wait=true');
+  t.equal(res.statusCode, 422);
+  t.match(res.json(), { code: 'IMPORT_FILE_INVALID', errors: [{ line: 4 }] });
+
+  const noName = await upload(['idNumber,villageCode', `${idNumber()},${V1}`].join('\n'), 'wait=true');
+  t.match(noName.json(), { status: 422, code: 'IMPORT_FILE_INVALID', errors: [{ line: 1, path: 'name' }] });
+});
+
+t.test('line numbers count blank lines and line breaks inside quoted cells', async (t) => {
+  const csv = ['idNumber,name,villageCode', '', `${idNumber()},"王`, `二",${V1}`, `bad,甲,${V1}`].join('\n');
+  const res = await upload(csv, 'mode=valid-rows&wait=true');
+  t.match(res.json(), { rowsTotal: 2, rowsRejected: 1, enrolmentsCreated: 1 });
+  const rejected = await db
+    .selectFrom('enrollment.import_rejections')
+    .select('line')
+    .where('import_id', '=', res.json().id)
+    .execute();
+  t.same(
+    rejected.map((r) => r.line),
+    [5],
+  );
+});
+
+t.test('progress is readable while an import runs, and after', async (t) => {
+  const res = await upload(['idNumber,name,villageCode', `${idNumber()},甲,${V1}`].join('\n'), '');
+  t.equal(res.statusCode, 202);
+  const location = res.headers.location as string;
+  t.match(location, /^\/v1\/registration-imports\/[0-9a-f-]{36}$/);
+  let status = '';
+  for (let i = 0; i < 50 && status !== 'applied'; i++) {
+    status = (await app.inject({ method: 'GET', url: location, headers: lizi.headers })).json().status;
+    if (status !== 'applied') await new Promise((r) => setTimeout(r, 20));
+  }
+  t.equal(status, 'applied');
+  const list = await app.inject({ method: 'GET', url: '/v1/registration-imports', headers: lizi.headers });
+  t.ok(list.json().some((i: { id: string }) => location.endsWith(i.id)));
+  const shetan = await createTestKey(db, 'township-operator', { regionCode: '500230102' });
+  t.match((await app.inject({ method: 'GET', url: location, headers: shetan.headers })).json(), {
+    status: 403,
+    code: 'OUT_OF_SCOPE',
+  });
+});
+
+t.test('the SQL ID check gives parseIdNumber’s answers', async (t) => {
+  const inputs: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = idNumber(
+      `19${String(10 + (i % 80)).padStart(2, '0')}0${1 + (i % 9)}${String(1 + (i % 28)).padStart(2, '0')}`,
+    );
+    inputs.push(id, badChecksum(id), id.toLowerCase(), ` ${id} `, id.slice(0, 6) + id.slice(8, 17));
+  }
+  inputs.push(
+    '11010519491231002x',
+    '110105194912310021',
+    '990105194912310021',
+    '110105194913310021',
+    '110105190002300021',
+  );
+  inputs.push('440113141005001', '', 'abc', '1101051949123100', '11010520991231002X');
+  const expected = inputs.map((raw) => {
+    const parsed = parseIdNumber(raw, '2026-11-25');
+    return parsed.ok ? { id: parsed.idNumber, problem: null } : { problem: parsed.problem };
+  });
+  const rows = await sql<{ raw: string; id: string; problem: string | null }>`
+    select raw, n.id, ${sql.raw(idProblemSql('n.id'))} as problem
+    from unnest(${inputs}::text[]) with ordinality as u(raw, i)
+    cross join lateral (select ${sql.raw(normalisedIdSql('u.raw'))} as id) n
+    order by i`.execute(db);
+  const actual = rows.rows.map((r, i) =>
+    expected[i]?.problem === null ? { id: r.id, problem: r.problem } : { problem: r.problem },
+  );
+  t.same(actual, expected);
+});

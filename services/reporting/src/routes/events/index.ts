@@ -1,0 +1,29 @@
+import { EventBatchSchema, EventsReceivedSchema, ProblemSchema } from '@rmi/contracts';
+import type { Db } from '@rmi/db';
+import { requireRole } from '@rmi/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createReceivedEventsRepository } from '../../repositories/received-events.repository.js';
+
+export default async function eventRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const received = createReceivedEventsRepository(opts.db);
+
+  r.post(
+    '/v1/events',
+    {
+      preHandler: requireRole('service'),
+      schema: {
+        tags: ['events'],
+        summary: 'Receive a batch of events from another service’s outbox; a redelivery changes nothing',
+        body: EventBatchSchema,
+        response: { 200: EventsReceivedSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const { source, events } = request.body;
+      const stored = await received.store(source, events);
+      return { received: stored, duplicates: events.length - stored };
+    },
+  );
+}
