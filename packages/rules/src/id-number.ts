@@ -1,11 +1,12 @@
 // Resident ID numbers (居民身份证号码) per GB 11643-1999: 6-digit region, 8-digit birth date,
 // 3-digit sequence (odd = male), ISO 7064 MOD 11-2 check character.
 
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/** GB 11643 weights of the first 17 digits (ISO 7064 MOD 11-2). */
+export const GB11643_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS = '10X98765432';
 
 /** Province-level prefixes of GB/T 2260 (incl. 71 Taiwan, 81/82 HK/Macau, 83 HK/Macau/Taiwan residence permits). */
-const PROVINCE_PREFIXES = new Set([
+export const PROVINCE_PREFIXES: ReadonlySet<string> = new Set([
   '11',
   '12',
   '13',
@@ -51,7 +52,7 @@ export type IdNumberResult =
 
 export function checkCharacter(first17: string): string {
   let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * (WEIGHTS[i] as number);
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * (GB11643_WEIGHTS[i] as number);
   return CHECK_CHARS[sum % 11] as string;
 }
 

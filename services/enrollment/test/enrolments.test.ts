@@ -1,21 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { createPolicyStore } from '@rmi/db';
-import { checkCharacter, PolicyDocumentSchema } from '@rmi/rules';
 import { createTestKey } from '@rmi/service-kit';
 import t from 'tap';
 import { effectiveStatus } from '../src/enrolments/enrolment-view.js';
 import type { EnrolmentRow } from '../src/repositories/enrolments.repository.js';
-import { setup } from './helpers.js';
+import { idNumbers, loadCq2026, setup } from './helpers.js';
 
 const { app, db } = await setup(t);
 // An invented 2026 notice (test/fixtures), loaded before the first request so the service's
 // policy cache sees it: its periods put a 2026 enrolment inside its benefit period today.
-await createPolicyStore(db).store(
-  PolicyDocumentSchema.parse(
-    JSON.parse(readFileSync(new URL('../../../test/fixtures/cq-2026.json', import.meta.url), 'utf8')),
-  ),
-  { origin: 'api' },
-);
+await loadCq2026(db);
 
 const LIZI = '500230209';
 const LIZI_VILLAGE = '500230209200';
@@ -29,13 +22,7 @@ const dashboard = await createTestKey(db, 'dashboard', { regionCode: '500230' })
 const service = await createTestKey(db, 'service');
 const admin = await createTestKey(db, 'admin');
 
-let serial = 0;
-/** A fresh valid ID number born on `birth` (YYYYMMDD) with a region prefix of Fengdu. */
-function idNumber(birth = '19800101'): string {
-  serial += 1;
-  const first17 = `500230${birth}${String(serial).padStart(3, '0')}`;
-  return first17 + checkCharacter(first17);
-}
+const idNumber = idNumbers();
 
 async function person(village = LIZI_VILLAGE, birth = '19800101', category = 'resident' as const) {
   const id = idNumber(birth);

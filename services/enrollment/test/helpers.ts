@@ -1,4 +1,6 @@
-import { createTestDatabase } from '@rmi/db';
+import { readFileSync } from 'node:fs';
+import { createPolicyStore, createTestDatabase, type Db } from '@rmi/db';
+import { checkCharacter, PolicyDocumentSchema } from '@rmi/rules';
 import { buildApp, testConfig } from '@rmi/service-kit';
 import type { Test } from 'tap';
 import enrollmentApp, { SERVICE } from '../src/app.js';
@@ -16,4 +18,20 @@ export async function setup(t: Test) {
     await tdb.destroy();
   });
   return { app, db: tdb.db, url: tdb.url };
+}
+
+/** The invented 2026 notice of test/fixtures, loaded as an operator would (before the app's first request). */
+export async function loadCq2026(db: Db): Promise<void> {
+  const doc = JSON.parse(readFileSync(new URL('../../../test/fixtures/cq-2026.json', import.meta.url), 'utf8'));
+  await createPolicyStore(db).store(PolicyDocumentSchema.parse(doc), { origin: 'api' });
+}
+
+/** Fresh valid ID numbers with Fengdu's region prefix, unique within a test file. */
+export function idNumbers(): (birth?: string) => string {
+  let serial = 0;
+  return (birth = '19800101') => {
+    serial += 1;
+    const first17 = `500230${birth}${String(serial).padStart(3, '0')}`;
+    return first17 + checkCharacter(first17);
+  };
 }

@@ -1,21 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createPolicyStore } from '@rmi/db';
-import { checkCharacter, PolicyDocumentSchema, parseIdNumber } from '@rmi/rules';
+import { parseIdNumber } from '@rmi/rules';
 import { createTestKey } from '@rmi/service-kit';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import t from 'tap';
 import { idProblemSql, normalisedIdSql } from '../src/imports/id-number-sql.js';
-import { setup } from './helpers.js';
+import { idNumbers, loadCq2026, setup } from './helpers.js';
 
 const { app, db } = await setup(t);
-await createPolicyStore(db).store(
-  PolicyDocumentSchema.parse(
-    JSON.parse(readFileSync(new URL('../../../test/fixtures/cq-2026.json', import.meta.url), 'utf8')),
-  ),
-  { origin: 'api' },
-);
+await loadCq2026(db);
 
 const LIZI = '500230209';
 const V1 = '500230209001';
@@ -24,12 +17,7 @@ const SHETAN_VILLAGE = '500230102001';
 const lizi = await createTestKey(db, 'township-operator', { regionCode: LIZI });
 const collector = await createTestKey(db, 'collector', { regionCode: V2 });
 
-let serial = 0;
-function idNumber(birth = '19900101'): string {
-  serial += 1;
-  const first17 = `500230${birth}${String(serial).padStart(3, '0')}`;
-  return first17 + checkCharacter(first17);
-}
+const idNumber = idNumbers();
 const badChecksum = (id: string) => id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
 
 const upload = (

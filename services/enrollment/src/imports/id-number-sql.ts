@@ -2,44 +2,9 @@
 // parseIdNumber of @rmi/rules (the one source for single IDs); a test holds the two to the same
 // answers on valid, corrupted and 15-digit numbers.
 
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const PROVINCES = [
-  '11',
-  '12',
-  '13',
-  '14',
-  '15',
-  '21',
-  '22',
-  '23',
-  '31',
-  '32',
-  '33',
-  '34',
-  '35',
-  '36',
-  '37',
-  '41',
-  '42',
-  '43',
-  '44',
-  '45',
-  '46',
-  '50',
-  '51',
-  '52',
-  '53',
-  '54',
-  '61',
-  '62',
-  '63',
-  '64',
-  '65',
-  '71',
-  '81',
-  '82',
-  '83',
-];
+import { PROVINCE_PREFIXES, GB11643_WEIGHTS as WEIGHTS } from '@rmi/rules';
+
+const PROVINCES = [...PROVINCE_PREFIXES];
 
 /** The check character of 17 digits (`expr` must be 17 ASCII digits). */
 export function checkCharSql(expr: string): string {
