@@ -1,15 +1,23 @@
 import {
   type ApiKey,
   ApiKeySchema,
+  AppliedPaymentSchema,
+  type ApplyPaymentBodySchema,
   type CreateApiKeyBody,
   type CreatedApiKey,
   CreatedApiKeySchema,
   type CreatePersonBodySchema,
+  type Enrolment,
+  EnrolmentSchema,
   type Person,
   PersonSchema,
+  type Quote,
+  type QuoteRequestSchema,
+  QuoteSchema,
   type Region,
   RegionSchema,
   RegionWithChildrenSchema,
+  type RegisterEnrolmentBodySchema,
 } from '@rmi/contracts';
 import { z } from 'zod';
 import { type CallOptions, type ClientOptions, callOptions, operations } from './common.js';
@@ -18,6 +26,10 @@ import { createHttpClient } from './http-client.js';
 export type RegionWithChildren = z.infer<typeof RegionWithChildrenSchema>;
 /** What the caller sends: `category` may be left out (it defaults to `resident`). */
 export type CreatePersonInput = z.input<typeof CreatePersonBodySchema>;
+export type QuoteInput = z.input<typeof QuoteRequestSchema>;
+export type RegisterEnrolmentInput = z.input<typeof RegisterEnrolmentBodySchema>;
+export type ApplyPaymentInput = z.input<typeof ApplyPaymentBodySchema>;
+export type AppliedPaymentResult = z.infer<typeof AppliedPaymentSchema>;
 
 export function createEnrollmentClient(options: ClientOptions) {
   const http = createHttpClient(options);
@@ -64,6 +76,40 @@ export function createEnrollmentClient(options: ClientOptions) {
         path: `/v1/persons/${encodeURIComponent(idNumber)}`,
         route: '/v1/persons/:idNumber',
         schema: PersonSchema,
+        ...callOptions(call),
+      }),
+
+    /** contracts/quote.md; needs no key. */
+    quote: (body: QuoteInput, call?: CallOptions): Promise<Quote> =>
+      http.request({ method: 'POST', path: '/v1/quotes', body, schema: QuoteSchema, ...callOptions(call) }),
+
+    registerEnrolment: (body: RegisterEnrolmentInput, call?: CallOptions): Promise<Enrolment> =>
+      http.request({ method: 'POST', path: '/v1/enrolments', body, schema: EnrolmentSchema, ...callOptions(call) }),
+
+    getEnrolment: (idNumber: string, year: number, call?: CallOptions): Promise<Enrolment> =>
+      http.request({
+        method: 'GET',
+        path: `/v1/enrolments/${encodeURIComponent(idNumber)}/${year}`,
+        route: '/v1/enrolments/:idNumber/:year',
+        schema: EnrolmentSchema,
+        ...callOptions(call),
+      }),
+
+    /**
+     * Needs a service key. A PUT, so a lost answer is retried safely: the same payment applied
+     * again changes nothing (`applied: false`). PERSON_NOT_FOUND means: park the payment.
+     */
+    applyEnrolmentPayment: (
+      paymentId: string,
+      body: ApplyPaymentInput,
+      call?: CallOptions,
+    ): Promise<AppliedPaymentResult> =>
+      http.request({
+        method: 'PUT',
+        path: `/v1/enrolment-payments/${encodeURIComponent(paymentId)}`,
+        route: '/v1/enrolment-payments/:paymentId',
+        body,
+        schema: AppliedPaymentSchema,
         ...callOptions(call),
       }),
 

@@ -174,6 +174,34 @@ t.test('persons are created and read back; problems keep their code and field er
   t.notMatch(unknown.message, '110101199003070011', 'no ID number in the message');
 });
 
+t.test('a payment is applied through the client once, however often it is sent', async (t) => {
+  const lizi = await createTestKey(tdb.db, 'township-operator', { regionCode: LIZI });
+  const service = await createTestKey(tdb.db, 'service');
+  const operator = track(createEnrollmentClient({ baseUrl: urls.enrollment, apiKey: lizi.key }));
+  const payments = track(createEnrollmentClient({ baseUrl: urls.enrollment, apiKey: service.key }));
+  const idNumber = '44011320141005001X';
+  await operator.createPerson({
+    idNumber,
+    name: '李小明',
+    hukouRegionCode: LIZI_VILLAGE,
+    category: 'student',
+    school: '栗子小学',
+  });
+  const quote = await operator.quote({ regionCode: LIZI_VILLAGE, year: 2025, paidOn: '2024-10-15' });
+  t.match(quote, { policyId: 'cq-2025', personalFen: 40000 });
+  t.match(await operator.registerEnrolment({ idNumber, year: 2025 }), { status: 'registered' });
+  const body = { idNumber, year: 2025, paidOn: '2024-10-15', amountFen: quote.personalFen };
+  const first = await payments.applyEnrolmentPayment('POS-CLIENT-1', body);
+  const again = await payments.applyEnrolmentPayment('POS-CLIENT-1', body);
+  t.match(first, { applied: true, enrolment: { paymentId: 'POS-CLIENT-1', benefitStart: '2025-01-01' } });
+  t.match(again, { applied: false, enrolment: first.enrolment });
+  t.same(await operator.getEnrolment(idNumber, 2025), first.enrolment);
+  const stranger = await failure(
+    payments.applyEnrolmentPayment('POS-CLIENT-2', { ...body, idNumber: '110101199003070011' }),
+  );
+  t.match(stranger, { status: 404, code: 'PERSON_NOT_FOUND', path: '/v1/enrolment-payments/:paymentId' });
+});
+
 t.test('subsidy-identity and payment clients read their reference data', async (t) => {
   const types = await subsidy.listIdentityTypes();
   t.equal(types.length, 21);

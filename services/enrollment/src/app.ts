@@ -49,4 +49,8 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   app.addHook('onClose', () => importer.drain());
   // Routes that record events may call `request.server.outbox.nudge()` once their transaction commits.
   attachOutboxWorker(app, opts.db, opts.config);
+  // A change answered successfully has committed its events: deliver them now, not at the next poll.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && reply.statusCode < 400) app.outbox.nudge();
+  });
 }

@@ -336,6 +336,17 @@ t.test('PATCH changes fields, audits each change and keeps no phone number in th
   });
   t.notMatch(JSON.stringify(audit), '13987654321');
   t.notMatch(JSON.stringify(audit), '13812345678');
+  const event = await db
+    .selectFrom('enrollment.outbox')
+    .select('payload')
+    .where('topic', '=', 'person.updated')
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  t.same(event.payload, {
+    idNumber: MOTHER,
+    regionCode: res.json().hukouRegionCode,
+    fields: ['name', 'phone', 'category', 'school'],
+  });
 
   const before = await db.selectFrom('core.audit_log').select('id').execute();
   const same = await patch(MOTHER, { name: '刘芳芳' });

@@ -4,6 +4,8 @@ import type { Kysely } from 'kysely';
 /** Every event enrollment publishes; subscribers switch on `topic`. */
 export type EnrollmentTopic =
   | 'person.registered'
+  | 'person.updated'
+  | 'household.changed'
   | 'enrolment.registered'
   | 'enrolment.paid'
   | 'enrolment.cancelled'

@@ -12,6 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { recordEvent } from '../../events/outbox.js';
 import { createHouseholdsRepository } from '../../repositories/households.repository.js';
 import { createPersonsRepository } from '../../repositories/persons.repository.js';
 import { createRegionsRepository } from '../../repositories/regions.repository.js';
@@ -80,6 +81,7 @@ export default async function householdRoutes(app: FastifyInstance, opts: { db: 
           regionCode: inserted.region_code,
           details: { number: inserted.number, head: body.head, ...auditDetails(change) },
         });
+        await recordEvent(trx, 'household.changed', { householdId: inserted.id, regionCode: inserted.region_code });
         return { household: change.household, members: await createPersonsRepository(trx).inHousehold(inserted.id) };
       });
       return reply.code(201).send(toHousehold(household, members, disclosureFor(principal)));
@@ -142,6 +144,7 @@ export default async function householdRoutes(app: FastifyInstance, opts: { db: 
             regionCode: locked.region_code,
             details: auditDetails(change),
           });
+          await recordEvent(trx, 'household.changed', { householdId: locked.id, regionCode: locked.region_code });
         }
         return { household: change.household, members: await createPersonsRepository(trx).inHousehold(locked.id) };
       });

@@ -12,6 +12,7 @@ import {
 } from '@rmi/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { sql, type Updateable } from 'kysely';
+import { recordEvent } from '../../events/outbox.js';
 import { createHouseholdsRepository } from '../../repositories/households.repository.js';
 import {
   createPersonsRepository,
@@ -128,6 +129,11 @@ async function updateIn(trx: Db, request: FastifyRequest, idNumber: string, body
     entityId: maskIdNumber(idNumber),
     regionCode: updated.hukou_region_code,
     details: audit,
+  });
+  await recordEvent(trx, 'person.updated', {
+    idNumber,
+    regionCode: updated.hukou_region_code,
+    fields: Object.keys(audit),
   });
   return updated;
 }
