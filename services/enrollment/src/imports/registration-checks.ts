@@ -1,4 +1,3 @@
-import { idProblemSql, normalisedIdSql } from './id-number-sql.js';
 import { CATEGORY_VALUES, type RegistrationField, SEX_VALUES, TIER_VALUES } from './registration-columns.js';
 
 const ID_MESSAGES: Record<string, string> = {
@@ -6,6 +5,8 @@ const ID_MESSAGES: Record<string, string> = {
   region: 'idNumber: the first two digits are not a province code',
   'birth-date': 'idNumber: the birth date in it is not a valid past date',
   checksum: 'idNumber: the check character does not match (GB 11643)',
+  'excel-number':
+    'idNumber: Excel turned it into a number (like 1.10105E+17) and lost digits; format the column as text',
 };
 
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -33,7 +34,8 @@ export function checkStatement({ columns }: CheckParams): string {
 create temp table import_checked as
 with rows as (
   select r.line,
-         ${normalisedIdSql(col('idNumber'))} as id,
+         nullif(r.id, '') as id,
+         nullif(r.id_problem, '') as id_problem,
          ${col('name')} as name,
          coalesce(${col('villageCode')}, $5::text) as village,
          lower(${col('category')}) as category_raw,
@@ -46,7 +48,7 @@ with rows as (
   from import_rows r
   offset 0
 ), checked as (
-  select n.*, ${idProblemSql('n.id')} as id_problem
+  select n.*
   from rows n
   where not n.blank
   offset 0

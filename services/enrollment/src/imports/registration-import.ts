@@ -1,14 +1,14 @@
 import type { Readable } from 'node:stream';
 import { type Database, type Db, poolOf } from '@rmi/db';
 import { findPolicy } from '@rmi/rules';
-import { recordAudit } from '@rmi/service-kit';
+import { recordAudit, shanghaiToday } from '@rmi/service-kit';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { recordEvent } from '../events/outbox.js';
 import type { PolicyCatalog } from '../policies/policy-catalog.js';
 import { checkStatement } from './registration-checks.js';
-import { mapHeader, REQUIRED_FIELDS } from './registration-columns.js';
+import { type HeaderMapping, mapHeader, REQUIRED_FIELDS } from './registration-columns.js';
 import { FileProblem, type Staged, stageCsv, stageXlsx } from './staging.js';
 
 type Actor = Pick<FastifyRequest, 'id' | 'principal'>;
@@ -92,22 +92,27 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
     };
     const scope = actor.principal?.regionCode ?? '';
     try {
+      const required = scope.length === 12 ? REQUIRED_FIELDS : [...REQUIRED_FIELDS, 'villageCode' as const];
+      let mapping: HeaderMapping | undefined;
+      // The header is judged before any row is staged, so a wrong file fails at once.
+      const checkHeader = (header: string[]) => {
+        mapping = mapHeader(header, required);
+        if (mapping.missing.length || mapping.duplicated.length) {
+          throw new FileProblem('The header row does not name the columns needed; nothing was imported.', [
+            ...mapping.missing.map((f) => ({ line: 1, path: f, message: `no ${f} column` })),
+            ...mapping.duplicated.map((f) => ({ line: 1, path: f, message: `more than one ${f} column` })),
+          ]);
+        }
+        return mapping.columns.idNumber;
+      };
       let staged: Staged;
       try {
-        staged = await (options.format === 'xlsx' ? stageXlsx : stageCsv)(client, body, onBytes);
+        const stage = options.format === 'xlsx' ? stageXlsx : stageCsv;
+        staged = await stage(client, body, onBytes, checkHeader, shanghaiToday());
       } finally {
         onReceived();
       }
-      const mapping = mapHeader(
-        staged.header,
-        scope.length === 12 ? ['idNumber', 'name'] : [...REQUIRED_FIELDS, 'villageCode'],
-      );
-      if (mapping.missing.length || mapping.duplicated.length) {
-        throw new FileProblem('The header row does not name the columns needed; nothing was imported.', [
-          ...mapping.missing.map((f) => ({ line: 1, path: f, message: `no ${f} column` })),
-          ...mapping.duplicated.map((f) => ({ line: 1, path: f, message: `more than one ${f} column` })),
-        ]);
-      }
+      if (!mapping) throw new Error('unreachable: staging checked the header');
       await setProgress(id, { status: 'validating', bytes_received: staged.bytes, encoding: staged.encoding });
 
       const villages = (
@@ -127,7 +132,9 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
         else if (policy.standards.resident.tier2Fen === undefined) singleTier.push(village);
       }
       // Temp tables are never auto-analysed; without statistics the planner guesses joins badly.
+      // Sorting a large file against the register wants more memory than a request does.
       await client.query('analyze import_rows');
+      await client.query("set work_mem = '64MB'");
       await client.query(checkStatement({ columns: mapping.columns }), [
         options.year,
         actor.principal?.role === 'admin' || actor.principal?.role === 'service' ? '' : scope,
@@ -227,7 +234,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
       // Whatever is left of the upload is drained so the client gets its answer.
       body.resume();
     } finally {
-      await client.query('drop table if exists import_rows, import_checked').catch(() => {});
+      await client.query('drop table if exists import_rows, import_checked; reset work_mem').catch(() => {});
       client.release();
     }
   }

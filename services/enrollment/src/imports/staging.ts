@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { RecordSplitter } from './record-splitter.js';
+import { idCells, RecordSplitter } from './record-splitter.js';
 
 /** A file problem that stops the import before any row is looked at (bad header, broken CSV). */
 export class FileProblem extends Error {
@@ -79,8 +79,20 @@ function headerCells(line: Buffer, encoding: 'UTF8' | 'GB18030'): string[] {
   return cells ?? [];
 }
 
+// Every cell as text, after the line and the ID number as the splitter checked it.
 const createStaging = (columns: number) =>
-  `create temp table import_rows (line integer not null, ${Array.from({ length: columns }, (_, i) => `c${i} text`).join(', ')})`;
+  `create temp table import_rows (line integer not null, id text, id_problem text, ${Array.from(
+    { length: columns },
+    (_, i) => `c${i} text`,
+  ).join(', ')})`;
+const copyInto = (columns: number, encoding: string) =>
+  copyFrom(
+    `copy import_rows (line, id, id_problem, ${Array.from({ length: columns }, (_, i) => `c${i}`).join(', ')})
+     from stdin with (format csv, encoding '${encoding}')`,
+  );
+
+/** Checks the header before a byte is staged; returns the column of the ID number. */
+export type HeaderCheck = (header: string[]) => number | undefined;
 
 /** Turns a COPY failure into the line it happened on, in the county clerk's words. */
 function copyProblem(err: unknown, lineOfRecord: (record: number) => number | undefined): FileProblem | undefined {
@@ -101,7 +113,13 @@ function copyProblem(err: unknown, lineOfRecord: (record: number) => number | un
  * Streams a CSV upload into the temp table `import_rows(line, c0 … cN)` through COPY, each record
  * with the physical line it starts on. Only the head is held in memory.
  */
-export async function stageCsv(client: pg.PoolClient, body: Readable, onBytes: (n: number) => void): Promise<Staged> {
+export async function stageCsv(
+  client: pg.PoolClient,
+  body: Readable,
+  onBytes: (n: number) => void,
+  checkHeader: HeaderCheck,
+  today: string,
+): Promise<Staged> {
   const { head, stream } = await peek(body, SNIFF_BYTES);
   const wholeFile = head.length < SNIFF_BYTES;
   const encoding = sniffEncoding(head, wholeFile);
@@ -111,9 +129,10 @@ export async function stageCsv(client: pg.PoolClient, body: Readable, onBytes: (
   if (header.length === 0 || header.every((c) => !c.trim())) {
     throw new FileProblem('The file has no header row on line 1.', [{ line: 1, message: 'no header row' }]);
   }
+  const idColumn = checkHeader(header);
   await client.query(createStaging(header.length));
   const recordLines: number[] = [];
-  const splitter = new RecordSplitter(() => {}, recordLines);
+  const splitter = new RecordSplitter({ idColumn, today, recordLines });
   let reported = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -122,11 +141,7 @@ export async function stageCsv(client: pg.PoolClient, body: Readable, onBytes: (
       done(null, chunk);
     },
   });
-  const copy = client.query(
-    copyFrom(
-      `copy import_rows (line, ${header.map((_, i) => `c${i}`).join(', ')}) from stdin with (format csv, encoding '${encoding}')`,
-    ),
-  );
+  const copy = client.query(copyInto(header.length, encoding));
   try {
     await pipeline(stream, counter, splitter, copy);
   } catch (err) {
@@ -150,7 +165,13 @@ function cellText(value: ExcelJS.CellValue): string {
 }
 
 /** The first worksheet of an XLSX upload, row by row into the same staging table. */
-export async function stageXlsx(client: pg.PoolClient, body: Readable, onBytes: (n: number) => void): Promise<Staged> {
+export async function stageXlsx(
+  client: pg.PoolClient,
+  body: Readable,
+  onBytes: (n: number) => void,
+  checkHeader: HeaderCheck,
+  today: string,
+): Promise<Staged> {
   let bytes = 0;
   const counted = body.pipe(
     new Transform({
@@ -170,7 +191,7 @@ export async function stageXlsx(client: pg.PoolClient, body: Readable, onBytes: 
   });
   let header: string[] | undefined;
   let rows = 0;
-  let copy: ReturnType<typeof copyFrom> | undefined;
+  let idColumn: number | undefined;
   let done: Promise<void> | undefined;
   const lines = new Readable({ read() {} });
   try {
@@ -180,13 +201,9 @@ export async function stageXlsx(client: pg.PoolClient, body: Readable, onBytes: 
         if (values.every((v) => !v.trim())) continue;
         if (!header) {
           header = values;
+          idColumn = checkHeader(header);
           await client.query(createStaging(header.length));
-          copy = client.query(
-            copyFrom(
-              `copy import_rows (line, ${header.map((_, i) => `c${i}`).join(', ')}) from stdin with (format csv, encoding 'UTF8')`,
-            ),
-          );
-          done = pipeline(lines, copy);
+          done = pipeline(lines, client.query(copyInto(header.length, 'UTF8')));
           continue;
         }
         const cells = header.map((_, i) => csvCell(values[i] ?? ''));
@@ -195,7 +212,8 @@ export async function stageXlsx(client: pg.PoolClient, body: Readable, onBytes: 
             { line: row.number, message: 'the row has more cells than the header' },
           ]);
         }
-        lines.push(`${row.number},${cells.join(',')}\n`);
+        const id = idColumn === undefined ? ',format' : idCells(values[idColumn] ?? '', today);
+        lines.push(`${row.number},${id},${cells.join(',')}\n`);
         rows++;
       }
       break; // the first worksheet only
