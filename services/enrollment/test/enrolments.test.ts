@@ -329,3 +329,55 @@ t.test('effective status by the day: registered, waiting, covered, ended', async
   t.equal(effectiveStatus(row, '2027-01-01'), 'ended');
   t.equal(effectiveStatus({ ...row, status: 'registered' }, '2026-03-01'), 'registered');
 });
+
+t.test('more rejections: not eligible, deceased, not a newborn, no guardian route, no enrolment', async (t) => {
+  // cq-2026 (invented) admits local hukou only: a Zhong county resident cannot enrol in Fengdu.
+  const outsider = await person(WUYANG_VILLAGE);
+  t.match((await register({ idNumber: outsider, year: 2026, regionCode: LIZI_VILLAGE })).json(), {
+    status: 422,
+    code: 'NOT_ELIGIBLE',
+  });
+
+  const deceased = await person();
+  await db.updateTable('enrollment.persons').set({ died_on: '2026-01-05' }).where('id_number', '=', deceased).execute();
+  t.match((await register({ idNumber: deceased, year: 2026 })).json(), { status: 422, code: 'PERSON_DECEASED' });
+
+  const guardian = await person();
+  await pay('POS-NB', { idNumber: guardian, year: 2026, paidOn: '2026-01-15', amountFen: 42000 });
+  const cover = (idNumber: string, year: number) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/enrolments/newborn-cover',
+      headers: lizi.headers,
+      payload: { idNumber, guardianIdNumber: guardian, year },
+    });
+  t.match((await cover(await person(), 2026)).json(), { status: 422, code: 'NOT_A_NEWBORN' });
+  t.match((await cover(await person(LIZI_VILLAGE, '20260105'), 2026)).json(), {
+    status: 422,
+    code: 'NO_GUARDIAN_COVER',
+  });
+
+  const none = await app.inject({
+    method: 'POST',
+    url: `/v1/enrolments/${await person()}/2026/cancel`,
+    headers: lizi.headers,
+    payload: { reason: 'death', on: '2026-02-01' },
+  });
+  t.match(none.json(), { status: 404, code: 'ENROLLMENT_NOT_FOUND' });
+});
+
+t.test('paying over employee insurance is refused like registering over it', async (t) => {
+  const employed = await person();
+  await app.inject({
+    method: 'PUT',
+    url: '/v1/external-coverages',
+    headers: service.headers,
+    payload: { coverages: [{ idNumber: employed, year: 2026, kind: 'employee', insurer: '某公司职工医保' }] },
+  });
+  const res = await pay('POS-EMP', { idNumber: employed, year: 2026, paidOn: '2026-03-10', amountFen: 42000 });
+  t.equal(res.statusCode, 409);
+  t.match(res.json(), { code: 'DUPLICATE_INSURANCE', kind: 'employee' });
+  t.notOk(
+    await db.selectFrom('enrollment.enrolments').select('year').where('id_number', '=', employed).executeTakeFirst(),
+  );
+});

@@ -254,3 +254,14 @@ t.test('ID numbers: a 15-digit number is upgraded, lower-case x kept upper, Exce
     .execute();
   t.match(rejected, [{ line: 4, reasons: [/Excel turned it into a number/] }]);
 });
+
+t.test('an import whose process died is shown as interrupted, not running for ever', async (t) => {
+  // As left by a service killed mid-import: the row says validating, nobody holds its lock.
+  const row = await db
+    .insertInto('enrollment.imports')
+    .values({ year: 2026, mode: 'whole-file', format: 'csv', status: 'validating', scope_region_code: LIZI })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const res = await app.inject({ method: 'GET', url: `/v1/registration-imports/${row.id}`, headers: lizi.headers });
+  t.match(res.json(), { status: 'failed', problem: { code: 'IMPORT_INTERRUPTED' } });
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { type Database, type Db, poolOf } from '@rmi/db';
 import { findPolicy } from '@rmi/rules';
@@ -43,6 +44,7 @@ function onClient(client: pg.PoolClient): Kysely<Database> {
 }
 
 const PROGRESS_EVERY_MS = 1000;
+const lockKey = (id: string) => `registration-import:${id}`;
 
 /**
  * Bulk registration: the upload streams through COPY into a temp staging table, one statement
@@ -57,9 +59,16 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
     await db.updateTable('enrollment.imports').set(values).where('id', '=', id).execute();
   }
 
-  async function run(id: string, body: Readable, options: ImportOptions, actor: Actor, onReceived: () => void) {
+  async function run(
+    id: string,
+    client: pg.PoolClient,
+    body: Readable,
+    options: ImportOptions,
+    actor: Actor,
+    onReceived: () => void,
+  ) {
     try {
-      await runOnClient(id, body, options, actor, onReceived);
+      await runOnClient(id, client, body, options, actor, onReceived);
     } catch (err) {
       log.error({ err, importId: id }, 'registration import could not run');
       await setProgress(id, {
@@ -69,11 +78,19 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
       }).catch(() => {});
     } finally {
       onReceived();
+      await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(id)]).catch(() => {});
+      client.release();
     }
   }
 
-  async function runOnClient(id: string, body: Readable, options: ImportOptions, actor: Actor, onReceived: () => void) {
-    const client = await poolOf(db).connect();
+  async function runOnClient(
+    id: string,
+    client: pg.PoolClient,
+    body: Readable,
+    options: ImportOptions,
+    actor: Actor,
+    onReceived: () => void,
+  ) {
     const kdb = onClient(client);
     let lastProgress = 0;
     const onBytes = (bytes: number) => {
@@ -235,15 +252,25 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
       body.resume();
     } finally {
       await client.query('drop table if exists import_rows, import_checked; reset work_mem').catch(() => {});
-      client.release();
     }
   }
 
   return {
     async start(body: Readable, options: ImportOptions, actor: Actor): Promise<ImportRun> {
+      // The import's session holds a lock named after it for as long as it runs: when a process
+      // dies mid-import the lock goes with its connection, and readers see the import is orphaned.
+      const id = randomUUID();
+      const client = await poolOf(db).connect();
+      try {
+        await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lockKey(id)]);
+      } catch (err) {
+        client.release();
+        throw err;
+      }
       const row = await db
         .insertInto('enrollment.imports')
         .values({
+          id,
           year: options.year,
           mode: options.mode,
           format: options.format,
@@ -257,10 +284,37 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
       const received = new Promise<void>((resolve) => {
         onReceived = resolve;
       });
-      const finished = run(row.id, body, options, actor, onReceived);
+      const finished = run(row.id, client, body, options, actor, onReceived);
       running.add(finished);
       void finished.finally(() => running.delete(finished));
       return { id: row.id, received, finished };
+    },
+
+    /**
+     * Marks imports that say they are running but whose session is gone (a crash or a kill) as
+     * failed, so nobody waits on them for ever. Cheap: one lock probe per unfinished import.
+     */
+    async settleOrphans(ids: readonly string[]): Promise<void> {
+      for (const id of ids) {
+        await db.transaction().execute(async (trx) => {
+          const probe = await sql<{ free: boolean }>`
+            select pg_try_advisory_xact_lock(hashtextextended(${lockKey(id)}, 0)) as free`.execute(trx);
+          if (!probe.rows[0]?.free) return;
+          await trx
+            .updateTable('enrollment.imports')
+            .set({
+              status: 'failed',
+              finished_at: new Date(),
+              problem: JSON.stringify({
+                code: 'IMPORT_INTERRUPTED',
+                detail: 'The service stopped while the import ran; nothing of it was applied. Upload the file again.',
+              }),
+            })
+            .where('id', '=', id)
+            .where('status', 'in', ['receiving', 'validating', 'applying'])
+            .execute();
+        });
+      }
     },
 
     /** Waits for imports in flight, so a graceful shutdown does not cut one in half. */

@@ -55,9 +55,16 @@ export default async function registrationImportRoutes(
   opts: { db: Db; importer: RegistrationImporter; maxBytes: number },
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const RUNNING = ['receiving', 'validating', 'applying'];
+  const load = (id: string) =>
+    opts.db.selectFrom('enrollment.imports').selectAll().where('id', '=', id).executeTakeFirst();
   const find = async (id: string) => {
-    const row = await opts.db.selectFrom('enrollment.imports').selectAll().where('id', '=', id).executeTakeFirst();
+    let row = await load(id);
     if (!row) throw new NotFoundError('IMPORT_NOT_FOUND', `No import ${id}.`);
+    if (RUNNING.includes(row.status)) {
+      await opts.importer.settleOrphans([row.id]);
+      row = (await load(id)) ?? row;
+    }
     return row;
   };
 
@@ -129,7 +136,13 @@ export default async function registrationImportRoutes(
       let query = opts.db.selectFrom('enrollment.imports').selectAll();
       if (principal.role !== 'admin')
         query = query.where('scope_region_code', 'like', `${principal.regionCode ?? '-'}%`);
-      const rows = await query.orderBy('created_at', 'desc').limit(request.query.limit).execute();
+      const list = () => query.orderBy('created_at', 'desc').limit(request.query.limit).execute();
+      let rows = await list();
+      const running = rows.filter((r) => RUNNING.includes(r.status)).map((r) => r.id);
+      if (running.length) {
+        await opts.importer.settleOrphans(running);
+        rows = await list();
+      }
       return rows.map(toSummary);
     },
   );
