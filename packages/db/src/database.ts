@@ -276,6 +276,14 @@ export interface PoliciesTable {
   origin: 'built-in' | 'api';
 }
 
+export interface TargetsView {
+  village_code: string;
+  year: number;
+  target: number;
+  basis: 'loaded' | 'hukou-population' | 'enrolled-on-date';
+  basis_date: CivilDate | null;
+}
+
 export interface Database {
   'core.regions': RegionsTable;
   'core.api_keys': ApiKeysTable;
@@ -291,6 +299,7 @@ export interface Database {
   'enrollment.outbox': OutboxTable;
   'enrollment.outbox_cursors': OutboxCursorsTable;
   'enrollment.v_enrollment_facts': EnrollmentFactsView;
+  'enrollment.v_targets': TargetsView;
   'reporting.received_events': ReceivedEventsTable;
   'identity.identity_types': IdentityTypesTable;
   'payment.channels': ChannelsTable;

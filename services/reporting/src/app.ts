@@ -13,6 +13,7 @@ import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import type { ReportingConfig } from './config.js';
 import { loaders, resolvers } from './graphql/resolvers.js';
 import { schema } from './graphql/schema.js';
+import { createProgressRepository } from './repositories/progress.repository.js';
 import { createRegionViewRepository } from './repositories/regions.repository.js';
 import events from './routes/events/index.js';
 
@@ -22,6 +23,7 @@ const READERS = requireRole('county-operator', 'township-operator', 'dashboard')
 
 async function graphql(app: FastifyInstance, opts: { db: Db }): Promise<void> {
   const regions = createRegionViewRepository(opts.db);
+  const progress = createProgressRepository(opts.db);
   useJsonSchemaCompilers(app);
   // Only the GraphQL endpoint needs a reading role; GraphiQL's static page is public. Mercurius
   // answers errors of its scope as GraphQL, so a refused role is sent here as problem+json.
@@ -39,7 +41,7 @@ async function graphql(app: FastifyInstance, opts: { db: Db }): Promise<void> {
     resolvers: resolvers as unknown as IResolvers,
     loaders: loaders as unknown as MercuriusLoaders,
     graphiql: true,
-    context: (request) => ({ principal: principalOf(request), regions }),
+    context: (request) => ({ principal: principalOf(request), regions, progress }),
   });
 }
 

@@ -1,11 +1,18 @@
 import type { Principal } from '@rmi/service-kit';
 import { regionInScope } from '@rmi/service-kit';
 import mercurius from 'mercurius';
+import type { createProgressRepository, ProgressRow } from '../repositories/progress.repository.js';
 import type { createRegionViewRepository } from '../repositories/regions.repository.js';
 
 export interface Context {
   principal: Principal;
   regions: ReturnType<typeof createRegionViewRepository>;
+  progress: ReturnType<typeof createProgressRepository>;
+}
+
+function toProgress(row: ProgressRow, year: number) {
+  const done = row.paid + row.transferred;
+  return { ...row, year, completionRate: row.target ? done / row.target : null };
 }
 
 interface RegionRow {
@@ -41,6 +48,26 @@ export const resolvers = {
       if (!visible(ctx.principal, args.code)) throw outOfScope(args.code);
       const row = await ctx.regions.find(args.code);
       return row ? toRegion(row) : null;
+    },
+    enrolmentProgress: async (_: unknown, args: { regionCode: string; year: number }, ctx: Context) => {
+      if (!regionInScope(ctx.principal, args.regionCode)) throw outOfScope(args.regionCode);
+      const region = await ctx.regions.find(args.regionCode);
+      if (!region) {
+        throw new mercurius.ErrorWithProps(`No region ${args.regionCode}.`, { code: 'REGION_NOT_FOUND' });
+      }
+      const rows = await ctx.progress.childrenOf(args.regionCode, args.year);
+      const sum = (pick: (r: ProgressRow) => number) => rows.reduce((n, r) => n + pick(r), 0);
+      const targets = rows.filter((r) => r.target !== null);
+      const total: ProgressRow = {
+        code: region.code,
+        name: region.name,
+        target: targets.length ? targets.reduce((n, r) => n + (r.target ?? 0), 0) : null,
+        registered: sum((r) => r.registered),
+        paid: sum((r) => r.paid),
+        cancelled: sum((r) => r.cancelled),
+        transferred: sum((r) => r.transferred),
+      };
+      return { total: toProgress(total, args.year), children: rows.map((r) => toProgress(r, args.year)) };
     },
     regions: async (_: unknown, args: { parentCode?: string | null }, ctx: Context) => {
       if (args.parentCode && !visible(ctx.principal, args.parentCode)) throw outOfScope(args.parentCode);
