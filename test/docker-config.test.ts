@@ -53,6 +53,11 @@ t.test('compose builds, publishes and wires every service', async (t) => {
   t.match(compose, 'target: migrate');
   t.match(compose, 'condition: service_completed_successfully');
   t.match(compose, 'CREATE_ADMIN_KEY: "true"');
+  t.equal(
+    compose.match(/SERVICE_API_KEY: \$\{SERVICE_API_KEY:\?/g)?.length,
+    2,
+    'one shared service key: required by the services and registered by the migrate job',
+  );
 });
 
 t.test('service images hold compiled migrations where @rmi/db looks for them', async (t) => {
