@@ -6,6 +6,7 @@ import { prepareDatabase } from '@rmi/db';
 import { BaseConfigSchema, ConfigError, loadConfig } from '@rmi/service-kit';
 import { ensureAdminKey, hasKeyFile } from './lib/admin-key.js';
 import { dataDir, openTarget, root } from './lib/database.js';
+import { loadDemoData, wantsDemoData } from './lib/demo-data.js';
 import { rotateInternalServiceKey } from './lib/service-key.js';
 
 const SERVICES = [
@@ -32,7 +33,7 @@ await prepareDatabase(target.db, { demoRegions: true });
 const keyFile = path.join(dataDir, 'admin-key');
 const admin = await ensureAdminKey(target.db, keyFile);
 const serviceKey = await rotateInternalServiceKey(target.db);
-await target.db.destroy();
+const demo = await wantsDemoData(target.db);
 
 const children: ChildProcess[] = SERVICES.map((s) =>
   spawn(
@@ -106,6 +107,16 @@ try {
   await stop(1);
 }
 
+let demoNote = '';
+if (demo) {
+  try {
+    demoNote = `  demo data                ${await loadDemoData(target.db, base(SERVICES[0]), serviceKey)} (DEMO_DATA=false skips)\n`;
+  } catch (err) {
+    demoNote = `  demo data                not loaded: ${String(err)}\n`;
+  }
+}
+await target.db.destroy();
+
 const lines = SERVICES.map((s) => {
   const b = base(s);
   return `  ${s.name.padEnd(24)} ${b}   docs ${b}/docs   ready ${b}/ready${s.extra.map((e) => `   ${b}${e.startsWith('/') ? e : ` ${e}`}`).join('')}`;
@@ -114,7 +125,7 @@ console.log(`
 Resident medical insurance is running.
 ${lines.join('\n')}
   database                 ${target.embedded ? 'embedded PostgreSQL (data in .data/pg)' : 'DATABASE_URL'}
-${
+${demoNote}${
   admin.created
     ? `  admin API key (shown once, saved to .data/admin-key): ${admin.key}`
     : `  admin API key: ${hasKeyFile(keyFile) ? 'in .data/admin-key' : 'created earlier (not on this machine)'}`

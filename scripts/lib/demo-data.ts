@@ -1,0 +1,120 @@
+import type { Db } from '@rmi/db';
+import { checkCharacter } from '@rmi/rules';
+import { createApiKeysRepository } from '@rmi/service-kit';
+
+// Demo data for a first `pnpm start`: a year of enrolment in 栗子乡 (Lizi township, Fengdu), put
+// in through the public API as a township office and the payment system would, so what a visitor
+// sees on the dashboards came the way real data comes.
+
+const TOWNSHIP = '500230209';
+const YEAR = 2025;
+const PERSONS = 160;
+const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
+const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚';
+
+interface DemoPerson {
+  idNumber: string;
+  name: string;
+  village: string;
+  tier: 1 | 2;
+  identities: string[];
+}
+
+function people(villages: string[]): DemoPerson[] {
+  return Array.from({ length: PERSONS }, (_, i) => {
+    const birth = new Date(Date.UTC(1940, 0, 1) + i * 137 * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    const first17 = `500230${birth}${String(100 + i).padStart(3, '0')}`;
+    return {
+      idNumber: first17 + checkCharacter(first17),
+      name: `${SURNAMES[i % SURNAMES.length]}${GIVEN[(i * 7) % GIVEN.length]}${i % 3 ? GIVEN[(i * 11) % GIVEN.length] : ''}`,
+      village: villages[i % villages.length] as string,
+      tier: i % 9 === 0 ? 2 : 1,
+      identities: i % 16 === 0 ? ['城乡低保对象'] : i % 23 === 0 ? ['特困人员'] : [],
+    };
+  });
+}
+
+/** Whether this database still lacks demo data (nobody registered at all). */
+export async function wantsDemoData(db: Db): Promise<boolean> {
+  if (process.env.DEMO_DATA === 'false') return false;
+  const anyone = await db.selectFrom('enrollment.persons').select('id_number').limit(1).executeTakeFirst();
+  return anyone === undefined;
+}
+
+async function call(url: string, key: string, method: string, body: unknown, type = 'application/json') {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': type },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const answer = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+  return answer;
+}
+
+/** Registers, targets and pays a township's worth of residents through the enrollment API. */
+export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: string): Promise<string> {
+  const villages = (
+    await db.selectFrom('core.regions').select('code').where('parent_code', '=', TOWNSHIP).orderBy('code').execute()
+  ).map((r) => r.code);
+  const keys = createApiKeysRepository(db);
+  const office = await keys.create({
+    name: '栗子乡 demo data (pnpm start)',
+    role: 'township-operator',
+    regionCode: TOWNSHIP,
+  });
+  try {
+    const persons = people(villages);
+    const csv = [
+      '身份证号,姓名,村(社区)代码,档次',
+      ...persons.map((p) => `${p.idNumber},${p.name},${p.village},${p.tier}`),
+    ].join('\n');
+    await call(
+      `${enrollmentUrl}/v1/registration-imports?year=${YEAR}&wait=true&fileName=demo.csv`,
+      office.key,
+      'POST',
+      csv,
+      'text/csv',
+    );
+
+    // Targets a little above what was registered, so the dashboards show work left to do.
+    const targets = villages.map((village) => ({
+      regionCode: village,
+      target: persons.filter((p) => p.village === village).length + 3,
+      source: 'demo data',
+    }));
+    await call(`${enrollmentUrl}/v1/targets`, office.key, 'PUT', { year: YEAR, targets });
+
+    // Three in four pay during the concentrated period, at the personal part the quote names.
+    let paid = 0;
+    for (const [i, p] of persons.entries()) {
+      if (i % 4 === 3) continue;
+      const paidOn = `2024-${String(10 + (i % 3)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+      const quote = await call(`${enrollmentUrl}/v1/quotes`, office.key, 'POST', {
+        regionCode: p.village,
+        year: YEAR,
+        tier: p.tier,
+        paidOn,
+        identities: p.identities,
+      });
+      await call(
+        `${enrollmentUrl}/v1/enrolment-payments/DEMO-${YEAR}-${String(i).padStart(4, '0')}`,
+        serviceKey,
+        'PUT',
+        {
+          idNumber: p.idNumber,
+          year: YEAR,
+          paidOn,
+          amountFen: quote.personalFen,
+          tier: p.tier,
+          identities: p.identities,
+          channel: 'demo',
+        },
+      );
+      paid++;
+    }
+    return `${persons.length} residents of 栗子乡 registered for ${YEAR}, ${paid} paid, targets set`;
+  } finally {
+    await keys.revoke(office.id);
+  }
+}
