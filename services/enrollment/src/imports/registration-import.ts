@@ -59,6 +59,15 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
     await db.updateTable('enrollment.imports').set(values).where('id', '=', id).execute();
   }
 
+  /** The database message stays in the log; the uploader learns only that nothing was applied. */
+  async function markFailed(id: string): Promise<void> {
+    await setProgress(id, {
+      status: 'failed',
+      finished_at: new Date(),
+      problem: JSON.stringify({ code: 'INTERNAL_ERROR', detail: 'The import failed; nothing was applied.' }),
+    }).catch(() => {});
+  }
+
   async function run(
     id: string,
     client: pg.PoolClient,
@@ -71,11 +80,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
       await runOnClient(id, client, body, options, actor, onReceived);
     } catch (err) {
       log.error({ err, importId: id }, 'registration import could not run');
-      await setProgress(id, {
-        status: 'failed',
-        finished_at: new Date(),
-        problem: JSON.stringify({ code: 'INTERNAL_ERROR', detail: 'The import failed; nothing was applied.' }),
-      }).catch(() => {});
+      await markFailed(id);
     } finally {
       onReceived();
       await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(id)]).catch(() => {});
@@ -242,11 +247,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
         });
       } else {
         log.error({ err, importId: id }, 'registration import failed');
-        await setProgress(id, {
-          status: 'failed',
-          finished_at: new Date(),
-          problem: JSON.stringify({ code: 'INTERNAL_ERROR', detail: 'The import failed; nothing was applied.' }),
-        }).catch(() => {});
+        await markFailed(id);
       }
       // Whatever is left of the upload is drained so the client gets its answer.
       body.resume();
