@@ -42,10 +42,10 @@ const count = async (table: 'enrollment.persons' | 'enrollment.enrolments') =>
 t.test('a UTF-8 file with Chinese headers registers and enrols every row', async (t) => {
   const ids = [idNumber(), idNumber('19850615'), idNumber('20260301')];
   const csv = [
-    '身份证号,姓名,村(社区)代码,档次,联系电话,人员类别',
-    `${ids[0]},张三,${V1},一档,13800001111,城乡居民`,
-    `${ids[1]},李四,${V2},2,,`,
-    `${ids[2]},王小宝,${V2},,,新生儿`,
+    '身份证号,姓名,村(社区)代码,档次,联系电话,人员类别,监护人身份证号',
+    `${ids[0]},张三,${V1},一档,13800001111,城乡居民,`,
+    `${ids[1]},李四,${V2},2,,,`,
+    `${ids[2]},王小宝,${V2},,,新生儿,${ids[1]}`,
   ].join('\n');
   const res = await upload(csv, 'wait=true');
   t.equal(res.statusCode, 200);
@@ -264,4 +264,63 @@ t.test('an import whose process died is shown as interrupted, not running for ev
     .executeTakeFirstOrThrow();
   const res = await app.inject({ method: 'GET', url: `/v1/registration-imports/${row.id}`, headers: lizi.headers });
   t.match(res.json(), { status: 'failed', problem: { code: 'IMPORT_INTERRUPTED' } });
+});
+
+t.test('households by 户号: created, members attached with their relation, the head set', async (t) => {
+  const [head, wife, son, stray, lonely] = [
+    idNumber('19700101'),
+    idNumber('19720101'),
+    idNumber('20000101'),
+    idNumber(),
+    idNumber(),
+  ];
+  const csv = [
+    '身份证号,姓名,村(社区)代码,户号,与户主关系',
+    `${head},周大,${V1},A-001,户主`,
+    `${wife},吴二,${V1},A-001,配偶`,
+    `${son},周三,${V1},A-001,儿子`,
+    `${stray},郑四,${V1},A-002,表哥`,
+    `${lonely},王五,${V1},A-003,子女`,
+  ].join('\n');
+  const res = await upload(csv, 'mode=valid-rows&wait=true');
+  t.match(res.json(), { status: 'applied', rowsTotal: 5, rowsRejected: 2, enrolmentsCreated: 3 });
+  const household = await db
+    .selectFrom('enrollment.households')
+    .selectAll()
+    .where('region_code', '=', V1)
+    .where('number', '=', 'A-001')
+    .executeTakeFirstOrThrow();
+  t.equal(household.head_id_number, head);
+  const members = await db
+    .selectFrom('enrollment.persons')
+    .select(['id_number', 'relation'])
+    .where('household_id', '=', household.id)
+    .orderBy('id_number')
+    .execute();
+  t.same(
+    members.map((m) => [m.id_number, m.relation]).sort(),
+    [
+      [head, 'head'],
+      [wife, 'spouse'],
+      [son, 'child'],
+    ].sort(),
+  );
+  const rejected = await db
+    .selectFrom('enrollment.import_rejections')
+    .select(['line', 'reasons'])
+    .where('import_id', '=', res.json().id)
+    .orderBy('line')
+    .execute();
+  t.match(rejected, [
+    { line: 5, reasons: [/^relation: 户主, 配偶/] },
+    { line: 6, reasons: [/household A-003 has no head/] },
+  ]);
+  const moved = await upload(
+    ['身份证号,姓名,村(社区)代码,户号,与户主关系', `${son},周三,${V1},B-001,户主`].join('\n'),
+    'wait=true',
+  );
+  t.match(moved.json(), {
+    code: 'IMPORT_ROWS_INVALID',
+    errors: [{ line: 2, message: /already a member of another household/ }],
+  });
 });

@@ -1,4 +1,10 @@
-import { CATEGORY_VALUES, type RegistrationField, SEX_VALUES, TIER_VALUES } from './registration-columns.js';
+import {
+  CATEGORY_VALUES,
+  RELATION_VALUES,
+  type RegistrationField,
+  SEX_VALUES,
+  TIER_VALUES,
+} from './registration-columns.js';
 
 const ID_MESSAGES: Record<string, string> = {
   format: 'idNumber: must be 18 characters (17 digits and a digit or X) or 15 digits',
@@ -44,6 +50,9 @@ with rows as (
          lower(${col('sex')}) as sex_raw,
          regexp_replace(${col('birthDate')}, '[-/.年月日]', '', 'g') as birth_raw,
          ${col('school')} as school,
+         ${col('householdNumber')} as household_number,
+         lower(${col('relation')}) as relation_raw,
+         upper(${col('guardianIdNumber')}) as guardian,
          coalesce(${anyValue}) is null as blank
   from import_rows r
   offset 0
@@ -54,17 +63,26 @@ with rows as (
   offset 0
 ), joined as (
   select c.*,
-         cm.v as category, tm.v as tier, sm.v as sex,
+         cm.v as category, tm.v as tier, sm.v as sex, rm.v as relation,
          g.level as village_level,
-         p.name as person_name, p.died_on,
+         p.name as person_name, p.died_on, p.household_id as person_household,
+         h.id as household_id, h.head_id_number as household_head,
+         gp.id_number is not null or gf.id is not null as guardian_known,
          e.region_code as enrolled_in, e.status as enrolled_status,
          x.kind as elsewhere_kind, x.insurer as elsewhere_insurer,
          count(*) over (partition by c.id) as copies,
-         min(c.line) over (partition by c.id) as first_line
+         min(c.line) over (partition by c.id) as first_line,
+         count(*) filter (where rm.v = 'head') over (partition by c.village, c.household_number) as file_heads
   from checked c
   left join (values ${valuesList(CATEGORY_VALUES)}) cm(k, v) on cm.k = coalesce(c.category_raw, 'resident')
   left join (values ${valuesList(TIER_VALUES)}) tm(k, v) on tm.k = coalesce(c.tier_raw, '1')
   left join (values ${valuesList(SEX_VALUES)}) sm(k, v) on sm.k = c.sex_raw
+  left join (values ${valuesList(RELATION_VALUES)}) rm(k, v)
+    on rm.k = coalesce(c.relation_raw, case when c.household_number is not null then 'other' end)
+  left join enrollment.households h on h.region_code = c.village and h.number = c.household_number
+  left join enrollment.persons gp on gp.id_number = c.guardian
+  left join (select distinct g2.id from checked g2 where g2.id in (select guardian from checked)) gf
+    on gf.id = c.guardian
   left join core.regions g on g.code = c.village
   left join enrollment.persons p on c.id_problem is null and p.id_number = c.id
   left join enrollment.enrolments e on c.id_problem is null and e.id_number = c.id and e.year = $1::int
@@ -74,7 +92,7 @@ with rows as (
     order by kind limit 1
   ) x on true
 )
-select line, id, name, village, category, tier, phone, school,
+select line, id, name, village, category, tier, phone, school, household_number, relation, guardian,
        enrolled_in is not null and enrolled_in = village as unchanged,
        person_name is not null as person_exists,
        array_remove(array[
@@ -104,6 +122,19 @@ select line, id, name, village, category, tier, phone, school,
          case when birth_raw is not null and id_problem is null and birth_raw <> substr(id, 7, 8)
               then 'birthDate: does not match the ID number' end,
          case when died_on is not null then 'idNumber: the person is registered as deceased' end,
+         case when category = 'student' and school is null then 'school: required for a student' end,
+         case when category = 'newborn' and guardian is null then 'guardianIdNumber: required for a newborn'
+              when guardian is not null and not guardian_known
+              then 'guardianIdNumber: not registered and not in this file' end,
+         case when relation_raw is not null and relation is null
+              then 'relation: 户主, 配偶, 子女, 父母, 孙子女, 兄弟姐妹 or 其他 (head, spouse, child, parent, grandchild, sibling, other)'
+              when relation_raw is not null and household_number is null then 'householdNumber: required with a relation'
+              when household_number is not null and file_heads = 0 and household_head is null
+              then 'householdNumber: household ' || household_number || ' has no head (户主) in this file or the register'
+              when relation = 'head' and (file_heads > 1 or (household_head is not null and household_head <> id))
+              then 'relation: household ' || household_number || ' has another head' end,
+         case when person_household is not null and person_household is distinct from household_id
+              then 'householdNumber: already a member of another household' end,
          case when elsewhere_kind = 'employee'
               then 'DUPLICATE_INSURANCE: holds employee insurance for ' || $1::int::text || ' (' || elsewhere_insurer || ')'
               when elsewhere_kind is not null

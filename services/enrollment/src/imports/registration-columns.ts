@@ -21,6 +21,9 @@ export const REGISTRATION_COLUMNS = {
   sex: ['性别', 'sex'],
   birthDate: ['出生日期', 'birthDate'],
   school: ['学校', '就读学校', 'school'],
+  householdNumber: ['户号', '户口簿户号', 'householdNumber'],
+  relation: ['与户主关系', '关系', 'relation'],
+  guardianIdNumber: ['监护人身份证号', '监护人身份证号码', 'guardianIdNumber'],
 } as const;
 
 export type RegistrationField = keyof typeof REGISTRATION_COLUMNS;
@@ -90,4 +93,40 @@ export const CATEGORY_VALUES: Record<string, string> = {
 };
 
 export const TIER_VALUES: Record<string, number> = { '1': 1, 一档: 1, 一: 1, '2': 2, 二档: 2, 二: 2 };
+export const RELATION_VALUES: Record<string, string> = {
+  head: 'head',
+  户主: 'head',
+  本人: 'head',
+  spouse: 'spouse',
+  配偶: 'spouse',
+  妻: 'spouse',
+  夫: 'spouse',
+  child: 'child',
+  子: 'child',
+  女: 'child',
+  儿子: 'child',
+  女儿: 'child',
+  子女: 'child',
+  长子: 'child',
+  次子: 'child',
+  长女: 'child',
+  次女: 'child',
+  parent: 'parent',
+  父亲: 'parent',
+  母亲: 'parent',
+  父母: 'parent',
+  grandchild: 'grandchild',
+  孙子: 'grandchild',
+  孙女: 'grandchild',
+  孙子女: 'grandchild',
+  sibling: 'sibling',
+  兄弟姐妹: 'sibling',
+  兄: 'sibling',
+  弟: 'sibling',
+  姐: 'sibling',
+  妹: 'sibling',
+  other: 'other',
+  其他: 'other',
+};
+
 export const SEX_VALUES: Record<string, string> = { male: 'male', 男: 'male', female: 'female', 女: 'female' };

@@ -83,7 +83,7 @@ export default async function registrationImportRoutes(
         description:
           'Columns are recognised by Chinese or English headers: 身份证号/idNumber, 姓名/name, 村(社区)代码/villageCode ' +
           '(optional for a collector: their village), 人员类别/category, 档次/tier, 联系电话/phone, 性别/sex, 出生日期/birthDate, ' +
-          '学校/school. Answers 202 once the file is received (poll the Location), or with wait=true when done: 200 ' +
+          '学校/school, 监护人身份证号/guardianIdNumber, 户号/householdNumber, 与户主关系/relation. Answers 202 once the file is received (poll the Location), or with wait=true when done: 200 ' +
           'applied, 422 IMPORT_ROWS_INVALID (whole-file mode, some row bad: nothing applied) or IMPORT_FILE_INVALID. ' +
           'Rejected rows, with line numbers and reasons, download as CSV from links.rejections.',
         querystring: ImportQuerySchema,
