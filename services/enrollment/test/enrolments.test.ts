@@ -381,3 +381,18 @@ t.test('paying over employee insurance is refused like registering over it', asy
     await db.selectFrom('enrollment.enrolments').select('year').where('id_number', '=', employed).executeTakeFirst(),
   );
 });
+
+t.test('an enrolling village that is not loaded is REGION_UNKNOWN, for registrations and payments', async (t) => {
+  const id = await person();
+  const res = await register({ idNumber: id, year: 2026, regionCode: '500230209999' });
+  t.equal(res.statusCode, 422);
+  t.match(res.json(), { code: 'REGION_UNKNOWN', errors: [{ path: 'body.regionCode' }] });
+  const paid = await pay('POS-RU', {
+    idNumber: id,
+    year: 2026,
+    paidOn: '2026-03-10',
+    amountFen: 42000,
+    regionCode: '500230209999',
+  });
+  t.match(paid.json(), { status: 422, code: 'REGION_UNKNOWN' });
+});

@@ -14,6 +14,8 @@ import type { Kysely } from 'kysely';
 import { recordEvent } from '../events/outbox.js';
 import type { PolicyCatalog } from '../policies/policy-catalog.js';
 import { createEnrolmentsRepository, type EnrolmentRow } from '../repositories/enrolments.repository.js';
+import { createRegionsRepository } from '../repositories/regions.repository.js';
+import { assertVillage } from '../routes/persons/update-person.js';
 import { ruleProblem } from '../routes/rule-problem.js';
 import { eligibilityBases, quoteCategory } from './eligibility-bases.js';
 import { toEnrolment } from './enrolment-view.js';
@@ -147,6 +149,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
           );
         }
         const regionCode = body.regionCode ?? person.hukou_region_code;
+        if (body.regionCode) await assertVillage(createRegionsRepository(trx), body.regionCode, 'body.regionCode');
         // An enrolment that exists already answers first: ENROLLMENT_EXISTS, or DUPLICATE_INSURANCE
         // when it is in another county (the insert below still guards against a race).
         const existing = await createEnrolmentsRepository(trx).find(person.id_number, body.year);
@@ -187,6 +190,9 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
         if (!person) throw personNotFound(body.idNumber);
 
         let row = await repo.findForUpdate(body.idNumber, body.year);
+        if (!row && body.regionCode) {
+          await assertVillage(createRegionsRepository(trx), body.regionCode, 'body.regionCode');
+        }
         const regionCode = row?.region_code ?? body.regionCode ?? person.hukou_region_code;
         const policy = await policyFor(regionCode, body.year);
         if (!row) {

@@ -21,11 +21,15 @@ import {
 } from '../../repositories/persons.repository.js';
 import type { createRegionsRepository } from '../../repositories/regions.repository.js';
 
-export async function assertVillage(regions: ReturnType<typeof createRegionsRepository>, code: string): Promise<void> {
+export async function assertVillage(
+  regions: ReturnType<typeof createRegionsRepository>,
+  code: string,
+  path = 'body.hukouRegionCode',
+): Promise<void> {
   const village = await regions.find(code);
   if (village?.level !== 'village') {
     throw new UnprocessableError('REGION_UNKNOWN', `${code} is not a loaded village.`, {
-      errors: [{ path: 'body.hukouRegionCode', message: 'not a loaded village code' }],
+      errors: [{ path, message: 'not a loaded village code' }],
     });
   }
 }
