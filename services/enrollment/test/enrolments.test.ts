@@ -396,3 +396,13 @@ t.test('an enrolling village that is not loaded is REGION_UNKNOWN, for registrat
   });
   t.match(paid.json(), { status: 422, code: 'REGION_UNKNOWN' });
 });
+
+t.test('003#三: a newborn past the 90-day window pays and is covered as a resident', async (t) => {
+  // Born 2026-01-05: the window closes on 2026-04-05. Paying on 2026-06-01 is a resident's late payment.
+  const baby = await person(LIZI_VILLAGE, '20260105');
+  t.match((await register({ idNumber: baby, year: 2026 })).json(), { category: 'newborn' });
+  const res = await pay('POS-LATE-NB', { idNumber: baby, year: 2026, paidOn: '2026-06-01', amountFen: 112000 });
+  t.equal(res.statusCode, 201);
+  t.match(res.json().enrolment, { category: 'resident', fiscalSubsidyFen: 70000, personalFen: 112000 });
+  t.not(res.json().enrolment.benefitStart, '2026-01-05', 'not covered from birth');
+});

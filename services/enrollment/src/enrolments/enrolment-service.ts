@@ -225,17 +225,25 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
 
         const tier = body.tier ?? row.tier;
         const lastEnrolledYear = await repo.lastInsuredYear(row.id_number, body.year);
-        const result = quote(policy, {
-          regionCode,
-          year: body.year,
-          tier,
-          category: row.category,
-          paidOn: body.paidOn,
-          identities: body.identities,
-          ...(row.category === 'newborn' ? { birthDate: person.birth_date } : {}),
-          ...(row.student_status ? { studentStatus: row.student_status } : {}),
-          ...(lastEnrolledYear !== undefined ? { lastEnrolledYear } : {}),
-        });
+        const quoteAs = (category: EnrolmentRow['category']) =>
+          quote(policy, {
+            regionCode,
+            year: body.year,
+            tier,
+            category,
+            paidOn: body.paidOn,
+            identities: body.identities,
+            ...(category === 'newborn' ? { birthDate: person.birth_date } : {}),
+            ...(row?.student_status ? { studentStatus: row.student_status } : {}),
+            ...(lastEnrolledYear !== undefined ? { lastEnrolledYear } : {}),
+          });
+        let category = row.category;
+        let result = quoteAs(category);
+        // A newborn paying after the 90-day window enrols as any resident does (contracts/quote.md).
+        if (!result.ok && result.error.code === 'NEWBORN_WINDOW_PASSED') {
+          category = 'resident';
+          result = quoteAs(category);
+        }
         if (!result.ok) throw ruleProblem(result.error);
         const q = result.quote;
         if (body.amountFen !== q.personalFen) {
@@ -247,6 +255,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
         }
         const paid = await repo.update(row.id_number, row.year, {
           status: 'paid',
+          category,
           tier,
           policy_id: q.policyId,
           policy_version: await policyVersion(q.policyId),
