@@ -51,6 +51,7 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   attachOutboxWorker(app, opts.db, opts.config);
   // A change answered successfully has committed its events: deliver them now, not at the next poll.
   app.addHook('onResponse', async (request, reply) => {
-    if (request.method !== 'GET' && reply.statusCode < 400) app.outbox.nudge();
+    // Public routes (quotes, estimates) change nothing; a nudge there would only cost a query.
+    if (request.method !== 'GET' && reply.statusCode < 400 && !request.routeOptions.config?.public) app.outbox.nudge();
   });
 }
