@@ -61,11 +61,7 @@ async function auth(app: FastifyInstance, opts: { db: Db; cacheMs?: number }): P
     return row;
   }
 
-  // Deny by default: every route needs a key unless it says `config: { public: true }`.
-  app.addHook('onRequest', async (request) => {
-    if (request.is404 || request.routeOptions.config?.public) return;
-    const path = request.url.split('?')[0] ?? '';
-    if (PUBLIC_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return;
+  async function authenticate(request: FastifyRequest): Promise<void> {
     const key = bearer(request);
     if (!key) throw new UnauthenticatedError();
     const row = await lookup(key);
@@ -83,6 +79,15 @@ async function auth(app: FastifyInstance, opts: { db: Db; cacheMs?: number }): P
       stamped.set(row.id, now);
       keys.touch(row.id).catch((err) => request.log.warn({ err }, 'could not stamp key use'));
     }
+  }
+
+  // Deny by default: every route needs a key unless it says `config: { public: true }`. A callback
+  // hook, so public routes (quotes) pay no promise for it.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.is404 || request.routeOptions.config?.public) return done();
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return done();
+    authenticate(request).then(() => done(), done);
   });
 }
 

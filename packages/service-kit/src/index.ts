@@ -4,7 +4,7 @@ export { assertRegionInScope, principalOf, regionInScope, requireRole } from './
 export * from './clock.js';
 export * from './config.js';
 export * from './errors.js';
-export { useJsonSchemaCompilers } from './json-schema-compilers.js';
+export { fastResponseSerializer, useJsonSchemaCompilers } from './json-schema-compilers.js';
 export { createServer, default as serviceKit, type ServiceKitOptions, serverOptions, VERSION } from './kit.js';
 export { PROBLEM_CONTENT_TYPE, sendProblem } from './problem-handler.js';
 export * from './server.js';

@@ -50,8 +50,9 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   // Routes that record events may call `request.server.outbox.nudge()` once their transaction commits.
   attachOutboxWorker(app, opts.db, opts.config);
   // A change answered successfully has committed its events: deliver them now, not at the next poll.
-  app.addHook('onResponse', async (request, reply) => {
-    // Public routes (quotes, estimates) change nothing; a nudge there would only cost a query.
+  // Public routes (quotes, estimates) change nothing; a nudge there would only cost a query.
+  app.addHook('onResponse', (request, reply, done) => {
     if (request.method !== 'GET' && reply.statusCode < 400 && !request.routeOptions.config?.public) app.outbox.nudge();
+    done();
   });
 }

@@ -64,6 +64,21 @@ t.test('004#2, 004#3: Xiaoyi collects on days 1–25 and has a single tier', asy
   t.match(ok.json(), { policyId: 'xiaoyi-2024', standardFen: 38000, assistanceFen: 28000, personalFen: 10000 });
   const day26 = await quote({ regionCode: XIAOYI, year: 2024, paidOn: '2023-10-26' });
   t.match(day26.json(), { status: 422, code: 'OUTSIDE_PAYMENT_DAYS' });
+  const plain = (await quote({ regionCode: XIAOYI, year: 2024, paidOn: '2023-10-20' })).json();
+  t.equal(plain.assistanceIdentity, null, 'no assistance is an explicit null');
+  t.same(Object.keys(plain).sort(), [
+    'assistanceFen',
+    'assistanceIdentity',
+    'benefitEnd',
+    'benefitStart',
+    'fiscalSubsidyFen',
+    'personalFen',
+    'policyId',
+    'reasons',
+    'standardFen',
+    'waitingDays',
+    'waiverFen',
+  ]);
   const tier2 = await quote({ regionCode: XIAOYI, year: 2024, paidOn: '2023-10-20', tier: 2 });
   t.match(tier2.json(), { status: 422, code: 'TIER_NOT_OFFERED' });
 });

@@ -1,5 +1,6 @@
 import { ProblemSchema, QuoteRequestSchema, QuoteSchema } from '@rmi/contracts';
 import { quoteFrom } from '@rmi/rules';
+import { fastResponseSerializer } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PolicyCatalog } from '../../policies/policy-catalog.js';
@@ -11,6 +12,7 @@ export default async function quoteRoutes(app: FastifyInstance, opts: { catalog:
     '/v1/quotes',
     {
       config: { public: true },
+      serializerCompiler: fastResponseSerializer(),
       schema: {
         tags: ['quotes'],
         summary: 'What a person pays for a year, the assistance that applies and the benefit period',
