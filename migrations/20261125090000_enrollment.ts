@@ -160,7 +160,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('import_id', 'uuid', (c) => c.notNull().references('enrollment.imports.id').onDelete('cascade'))
     .addColumn('line', 'integer', (c) => c.notNull())
     .addColumn('reasons', sql`text[]`, (c) => c.notNull())
-    .addColumn('row', 'jsonb', (c) => c.notNull())
+    // json, not jsonb: the uploader's column order is kept for the rejections download.
+    .addColumn('row', 'json', (c) => c.notNull())
     .addPrimaryKeyConstraint('import_rejections_pkey', ['import_id', 'line'])
     .execute();
 

@@ -134,6 +134,7 @@ t.test('valid-rows mode applies the good rows and lists every rejected one, down
   t.ok(file.body.startsWith('\uFEFF'), 'BOM for Excel');
   const lines = file.body.replace('\uFEFF', '').trim().split(/\r?\n/);
   t.equal(lines.length, 4, 'header and three rejected rows');
+  t.equal(lines[0], '行号 line,原因 reasons,身份证号,姓名,村代码,档次,性别', 'the upload’s columns, in its order');
   t.match(lines[1], /^3,idNumber: also on line 2/);
   t.match(lines[2], /^4,idNumber: must be 18 characters/);
   t.match(

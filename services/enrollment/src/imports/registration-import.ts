@@ -167,7 +167,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
       const header = staged.header;
       const rejected = await client.query(
         `insert into enrollment.import_rejections (import_id, line, reasons, row)
-         select $1, c.line, c.reasons, jsonb_build_object(${header
+         select $1, c.line, c.reasons, json_build_object(${header
            .map((h, i) => `'${(h.trim() || `column ${i + 1}`).replaceAll("'", "''")}', r.c${i}`)
            .join(', ')})
          from import_checked c join import_rows r using (line)

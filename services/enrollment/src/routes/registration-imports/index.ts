@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ImportQuerySchema, type ImportSummary, ImportSummarySchema, ProblemSchema } from '@rmi/contracts';
 import type { Db, ImportsTable } from '@rmi/db';
 import {
@@ -178,22 +179,46 @@ export default async function registrationImportRoutes(
     async (request, reply) => {
       const row = await find(request.params.id);
       assertMayRead(principalOf(request), row);
-      const rejections = await opts.db
+      // Every row of an upload keeps the header's keys, so the first rejection names the columns.
+      const first = await opts.db
         .selectFrom('enrollment.import_rejections')
-        .select(['line', 'reasons', 'row'])
+        .select('row')
         .where('import_id', '=', row.id)
         .orderBy('line')
-        .execute();
-      const columns = [...new Set(rejections.flatMap((x) => Object.keys(x.row)))];
+        .limit(1)
+        .executeTakeFirst();
+      const columns = Object.keys(first?.row ?? {});
       const csv = stringify({ bom: true, header: true, columns: ['行号 line', '原因 reasons', ...columns] });
-      for (const x of rejections) csv.write([x.line, x.reasons.join('; '), ...columns.map((c) => x.row[c] ?? '')]);
-      csv.end();
+      // A million rejections go out a page at a time, never held whole.
+      pipeline(Readable.from(rejectionPages(opts.db, row.id, columns)), csv).catch((err) => {
+        request.log.warn({ err }, 'rejections download cut short');
+        csv.destroy(err);
+      });
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="rejections-${row.id}.csv"`)
         .send(csv);
     },
   );
+}
+
+const PAGE = 5000;
+
+async function* rejectionPages(db: Db, importId: string, columns: string[]) {
+  let after = 0;
+  for (;;) {
+    const page = await db
+      .selectFrom('enrollment.import_rejections')
+      .select(['line', 'reasons', 'row'])
+      .where('import_id', '=', importId)
+      .where('line', '>', after)
+      .orderBy('line')
+      .limit(PAGE)
+      .execute();
+    for (const x of page) yield [x.line, x.reasons.join('; '), ...columns.map((c) => x.row[c] ?? '')];
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]?.line ?? after;
+  }
 }
 
 /** The first rejections inline in a problem answer; the CSV link has them all. */
