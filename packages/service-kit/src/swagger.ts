@@ -32,7 +32,13 @@ async function docs(
     },
     transform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI sets style attributes from script (collapsing models, highlighting); scripts
+    // stay limited to its own files.
+    transformStaticCSP: (header) => header.replace(/style-src ([^;]*)/, "style-src $1 'unsafe-inline'"),
+  });
 }
 
 export default fp(docs, { name: 'rmi-docs', fastify: '5.x' });
