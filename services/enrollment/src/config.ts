@@ -47,6 +47,8 @@ export const EnrollmentConfigSchema = z.object({
   // How often the outbox is looked at when no commit on this replica nudged the worker: events
   // recorded through other replicas are picked up within this.
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  // Delivered events stay this long, so a subscriber can be replayed from a reset cursor (0 keeps all).
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   // Registration files stream to the database, so the limit guards the disk, not the memory.
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -11,6 +11,7 @@ import { request } from 'undici';
 import enrollmentApp, { SERVICE as ENROLLMENT } from '../src/app.js';
 import { EnrollmentConfigSchema, eventSubscribers } from '../src/config.js';
 import { type EnrollmentTopic, recordEvent } from '../src/events/outbox.js';
+import { pruneOutbox } from '../src/events/outbox-retention.js';
 import { createOutboxWorker, type OutboxLog, type OutboxWorkerOptions } from '../src/events/outbox-worker.js';
 
 const ID_NUMBER = '500230200001010018';
@@ -580,4 +581,34 @@ t.test('the enrollment app delivers when it has a service key, and not without o
   await waitFor('delivery from the app', async () => (await received(db)).length === 1);
   t.equal((await received(db))[0]?.id, id);
   await app.close();
+});
+
+t.test('retention removes old events every subscriber has, and nothing a subscriber still waits for', async (t) => {
+  const { db } = await setup(t);
+  const ids = await record(db, 4);
+  await settle(db);
+  // Two old events delivered to both subscribers, one old event only to one, one recent.
+  await db
+    .updateTable('enrollment.outbox')
+    .set({ created_at: sql`now() - interval '40 days'` })
+    .where('id', 'in', ids.slice(0, 3))
+    .execute();
+  const rows = await db
+    .selectFrom('enrollment.outbox')
+    .select(['id', sql<string>`xid::text`.as('xid')])
+    .orderBy('id')
+    .execute();
+  const at = (i: number) => ({ delivered_xid: rows[i]?.xid as string, delivered_through: rows[i]?.id as number });
+  await db
+    .insertInto('enrollment.outbox_cursors')
+    .values([
+      { subscriber: 'a', ...at(3) },
+      { subscriber: 'b', ...at(1) },
+    ])
+    .execute();
+  t.equal(await pruneOutbox(db, ['a', 'b', 'c'], 30), 0, 'a subscriber without a cursor holds everything');
+  t.equal(await pruneOutbox(db, ['a', 'b'], 0), 0, '0 keeps everything');
+  t.equal(await pruneOutbox(db, ['a', 'b'], 30), 2);
+  const left = (await db.selectFrom('enrollment.outbox').select('id').orderBy('id').execute()).map((r) => r.id);
+  t.same(left, ids.slice(2), 'what b has not received, and the recent one, stay');
 });

@@ -1,3 +1,4 @@
+import { poolOf } from '@rmi/db';
 import { createTestKey } from '@rmi/service-kit';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -211,13 +212,25 @@ t.test('line numbers count blank lines and line breaks inside quoted cells', asy
 });
 
 t.test('progress is readable while an import runs, and after', async (t) => {
+  // A reader holding a share lock on the enrolments keeps the import in its applying phase.
+  const blocker = await poolOf(db).connect();
+  await blocker.query('begin; lock table enrollment.enrolments in share mode');
   const res = await upload(['idNumber,name,villageCode', `${idNumber()},甲,${V1}`].join('\n'), '');
-  t.equal(res.statusCode, 202);
+  t.equal(res.statusCode, 202, 'answered once the file is in');
   const location = res.headers.location as string;
   t.match(location, /^\/v1\/registration-imports\/[0-9a-f-]{36}$/);
+  const statusNow = async () => (await app.inject({ method: 'GET', url: location, headers: lizi.headers })).json();
+  let seen = await statusNow();
+  for (let i = 0; i < 100 && seen.status !== 'applying'; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    seen = await statusNow();
+  }
+  t.match(seen, { status: 'applying', rowsTotal: 1, rowsRejected: 0, finishedAt: null }, 'seen while it runs');
+  await blocker.query('commit');
+  blocker.release();
   let status = '';
-  for (let i = 0; i < 50 && status !== 'applied'; i++) {
-    status = (await app.inject({ method: 'GET', url: location, headers: lizi.headers })).json().status;
+  for (let i = 0; i < 100 && status !== 'applied'; i++) {
+    status = (await statusNow()).status;
     if (status !== 'applied') await new Promise((r) => setTimeout(r, 20));
   }
   t.equal(status, 'applied');

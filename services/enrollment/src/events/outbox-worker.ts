@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
 import { type EnrollmentConfig, type EventSubscriber, eventSubscribers } from '../config.js';
+import { pruneOutbox } from './outbox-retention.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,6 +61,8 @@ export interface OutboxWorker {
   /** One batch per subscriber, now, whether or not the worker is started. */
   deliverOnce(): Promise<Record<string, DeliveryOutcome>>;
 }
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 const DEFAULTS = { pollMs: 1000, batchSize: 200, timeoutMs: 10_000, backoffMs: 1000, maxBackoffMs: 60_000 };
 // A subscriber failing this many times in a row is logged as a warning; fewer are expected while
@@ -387,7 +390,21 @@ export function attachOutboxWorker(app: FastifyInstance, db: Db, config: Enrollm
     log: app.log.child({ component: 'outbox' }),
   });
   app.decorate('outbox', worker);
-  app.addHook('onReady', async () => worker.start());
-  app.addHook('onClose', async () => worker.stop());
+  const subscribers = eventSubscribers(config).map((s) => s.name);
+  const prune = () =>
+    pruneOutbox(db, subscribers, config.OUTBOX_RETENTION_DAYS).then(
+      (n) => n > 0 && app.log.info({ rows: n }, 'outbox rows past retention removed'),
+      (err) => app.log.warn({ err }, 'outbox retention failed'),
+    );
+  let pruning: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    worker.start();
+    void prune();
+    pruning = setInterval(prune, PRUNE_EVERY_MS).unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(pruning);
+    await worker.stop();
+  });
   return worker;
 }
