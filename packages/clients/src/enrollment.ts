@@ -3,6 +3,7 @@ import {
   ApiKeySchema,
   AppliedPaymentSchema,
   type ApplyPaymentBodySchema,
+  type ComputeTargetsBodySchema,
   type CreateApiKeyBody,
   type CreatedApiKey,
   CreatedApiKeySchema,
@@ -18,6 +19,11 @@ import {
   RegionSchema,
   RegionWithChildrenSchema,
   type RegisterEnrolmentBodySchema,
+  type SetTargetsBodySchema,
+  type TargetsList,
+  TargetsListSchema,
+  type TargetsWritten,
+  TargetsWrittenSchema,
 } from '@rmi/contracts';
 import { z } from 'zod';
 import { type CallOptions, type ClientOptions, callOptions, operations } from './common.js';
@@ -30,6 +36,8 @@ export type QuoteInput = z.input<typeof QuoteRequestSchema>;
 export type RegisterEnrolmentInput = z.input<typeof RegisterEnrolmentBodySchema>;
 export type ApplyPaymentInput = z.input<typeof ApplyPaymentBodySchema>;
 export type AppliedPaymentResult = z.infer<typeof AppliedPaymentSchema>;
+export type SetTargetsInput = z.input<typeof SetTargetsBodySchema>;
+export type ComputeTargetsInput = z.input<typeof ComputeTargetsBodySchema>;
 
 export function createEnrollmentClient(options: ClientOptions) {
   const http = createHttpClient(options);
@@ -110,6 +118,29 @@ export function createEnrollmentClient(options: ClientOptions) {
         route: '/v1/enrolment-payments/:paymentId',
         body,
         schema: AppliedPaymentSchema,
+        ...callOptions(call),
+      }),
+
+    /** 任务数 for villages; one bad row and none is written (TARGETS_INVALID lists them all). */
+    setTargets: (body: SetTargetsInput, call?: CallOptions): Promise<TargetsWritten> =>
+      http.request({ method: 'PUT', path: '/v1/targets', body, schema: TargetsWrittenSchema, ...callOptions(call) }),
+
+    /** Targets from the register's own history: hukou population, or enrolled on a date. */
+    computeTargets: (body: ComputeTargetsInput, call?: CallOptions): Promise<TargetsWritten> =>
+      http.request({
+        method: 'POST',
+        path: '/v1/targets/compute',
+        body,
+        schema: TargetsWrittenSchema,
+        ...callOptions(call),
+      }),
+
+    listTargets: (query: { year: number; regionCode?: string }, call?: CallOptions): Promise<TargetsList> =>
+      http.request({
+        method: 'GET',
+        path: `/v1/targets?${new URLSearchParams({ year: String(query.year), ...(query.regionCode ? { regionCode: query.regionCode } : {}) })}`,
+        route: '/v1/targets',
+        schema: TargetsListSchema,
         ...callOptions(call),
       }),
 

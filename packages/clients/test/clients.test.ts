@@ -202,6 +202,18 @@ t.test('a payment is applied through the client once, however often it is sent',
   t.match(stranger, { status: 404, code: 'PERSON_NOT_FOUND', path: '/v1/enrolment-payments/:paymentId' });
 });
 
+t.test('targets are set, listed and refused through the client', async (t) => {
+  const lizi = await createTestKey(tdb.db, 'township-operator', { regionCode: LIZI });
+  const client = track(createEnrollmentClient({ baseUrl: urls.enrollment, apiKey: lizi.key }));
+  const written = await client.setTargets({ year: 2027, targets: [{ regionCode: LIZI_VILLAGE, target: 120 }] });
+  t.match(written, { year: 2027, inserted: 1, total: 120 });
+  const listed = await client.listTargets({ year: 2027 });
+  t.match(listed, { regionCode: LIZI, total: 120, targets: [{ regionCode: LIZI_VILLAGE, target: 120 }] });
+  const bad = await failure(client.setTargets({ year: 2027, targets: [{ regionCode: '500230102001', target: -1 }] }));
+  t.match(bad, { status: 422, code: 'TARGETS_INVALID' });
+  t.ok((bad.errors as unknown[]).length >= 2, 'every bad field of the row');
+});
+
 t.test('subsidy-identity and payment clients read their reference data', async (t) => {
   const types = await subsidy.listIdentityTypes();
   t.equal(types.length, 21);
