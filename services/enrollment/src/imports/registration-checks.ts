@@ -67,7 +67,7 @@ with rows as (
          g.level as village_level,
          p.name as person_name, p.died_on, p.household_id as person_household,
          h.id as household_id, h.head_id_number as household_head,
-         gp.id_number is not null or gf.id is not null as guardian_known,
+         ${columns.guardianIdNumber === undefined ? 'false' : 'gp.id_number is not null or gf.id is not null'} as guardian_known,
          e.region_code as enrolled_in, e.status as enrolled_status,
          x.kind as elsewhere_kind, x.insurer as elsewhere_insurer,
          count(*) over (partition by c.id) as copies,
@@ -79,10 +79,18 @@ with rows as (
   left join (values ${valuesList(SEX_VALUES)}) sm(k, v) on sm.k = c.sex_raw
   left join (values ${valuesList(RELATION_VALUES)}) rm(k, v)
     on rm.k = coalesce(c.relation_raw, case when c.household_number is not null then 'other' end)
-  left join enrollment.households h on h.region_code = c.village and h.number = c.household_number
-  left join enrollment.persons gp on gp.id_number = c.guardian
+${
+  columns.householdNumber === undefined
+    ? '  left join (select null::uuid as id, null::char(18) as head_id_number) h on false'
+    : '  left join enrollment.households h on h.region_code = c.village and h.number = c.household_number'
+}
+${
+  columns.guardianIdNumber === undefined
+    ? ''
+    : `  left join enrollment.persons gp on gp.id_number = c.guardian
   left join (select distinct g2.id from checked g2 where g2.id in (select guardian from checked)) gf
-    on gf.id = c.guardian
+    on gf.id = c.guardian`
+}
   left join core.regions g on g.code = c.village
   left join enrollment.persons p on c.id_problem is null and p.id_number = c.id
   left join enrollment.enrolments e on c.id_problem is null and e.id_number = c.id and e.year = $1::int

@@ -31,6 +31,28 @@ export interface ImportRun {
   finished: Promise<void>;
 }
 
+/** Households named by 户号: created once per village, members attached, the head set. */
+async function applyHouseholds(trx: Kysely<Database>): Promise<number> {
+  const created = await sql`
+    insert into enrollment.households (region_code, number)
+    select distinct village, household_number from import_checked
+    where cardinality(reasons) = 0 and household_number is not null
+    on conflict (region_code, number) where number is not null do nothing`.execute(trx);
+  await sql`
+    update enrollment.persons p set household_id = h.id, relation = c.relation, updated_at = now()
+    from import_checked c
+    join enrollment.households h on h.region_code = c.village and h.number = c.household_number
+    where cardinality(c.reasons) = 0 and p.id_number = c.id
+      and (p.household_id is distinct from h.id or p.relation is distinct from c.relation)`.execute(trx);
+  await sql`
+    update enrollment.households h set head_id_number = c.id, updated_at = now()
+    from import_checked c
+    where cardinality(c.reasons) = 0 and c.relation = 'head'
+      and h.region_code = c.village and h.number = c.household_number
+      and h.head_id_number is null`.execute(trx);
+  return Number(created.numAffectedRows ?? 0);
+}
+
 /** A Kysely bound to one checked-out client, so temp tables and transactions share its session. */
 function onClient(client: pg.PoolClient): Kysely<Database> {
   return new Kysely<Database>({
@@ -135,6 +157,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
         onReceived();
       }
       if (!mapping) throw new Error('unreachable: staging checked the header');
+      const hasHouseholds = mapping.columns.householdNumber !== undefined;
       await setProgress(id, { status: 'validating', bytes_received: staged.bytes, encoding: staged.encoding });
 
       const villages = (
@@ -200,24 +223,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
                  to_date(substr(id, 7, 8), 'YYYYMMDD'), village, category, phone, school, guardian
           from import_checked where cardinality(reasons) = 0 and not person_exists
           on conflict (id_number) do nothing`.execute(trx);
-        // Households named by 户号: created once per village, members attached, the head set.
-        const households = await sql`
-          insert into enrollment.households (region_code, number)
-          select distinct village, household_number from import_checked
-          where cardinality(reasons) = 0 and household_number is not null
-          on conflict (region_code, number) where number is not null do nothing`.execute(trx);
-        await sql`
-          update enrollment.persons p set household_id = h.id, relation = c.relation, updated_at = now()
-          from import_checked c
-          join enrollment.households h on h.region_code = c.village and h.number = c.household_number
-          where cardinality(c.reasons) = 0 and p.id_number = c.id
-            and (p.household_id is distinct from h.id or p.relation is distinct from c.relation)`.execute(trx);
-        await sql`
-          update enrollment.households h set head_id_number = c.id, updated_at = now()
-          from import_checked c
-          where cardinality(c.reasons) = 0 and c.relation = 'head'
-            and h.region_code = c.village and h.number = c.household_number
-            and h.head_id_number is null`.execute(trx);
+        const householdsCreated = hasHouseholds ? await applyHouseholds(trx) : 0;
         const enrolments = await sql`
           insert into enrollment.enrolments (id_number, year, region_code, tier, category, import_id, created_by)
           select id, ${options.year}::int, village, tier,
@@ -233,7 +239,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
         const counts = {
           personsCreated,
           enrolmentsCreated,
-          householdsCreated: Number(households.numAffectedRows ?? 0),
+          householdsCreated,
           unchanged: valid - enrolmentsCreated,
           rejected: rowsRejected,
         };
