@@ -13,6 +13,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createRegionsRepository } from '../../repositories/regions.repository.js';
+import { acceptCsvBytes } from '../csv-body.js';
+
+const MAX_CSV_BYTES = 20 * 1024 * 1024;
 
 const toRegion = (r: {
   code: string;
@@ -26,18 +29,11 @@ const toRegion = (r: {
   parentCode: r.parent_code,
 });
 
-const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
-
 export default async function regionRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const regions = createRegionsRepository(opts.db);
 
-  // Region files arrive as CSV, in UTF-8 or GB18030: keep the raw bytes and decode in the parser.
-  app.addContentTypeParser(
-    ['text/csv', 'application/octet-stream'],
-    { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES },
-    (_req, body, done) => done(null, body),
-  );
+  acceptCsvBytes(app, MAX_CSV_BYTES);
 
   r.get(
     '/v1/regions',
@@ -77,7 +73,7 @@ export default async function regionRoutes(app: FastifyInstance, opts: { db: Db 
     '/v1/regions/import',
     {
       preHandler: requireRole('admin'),
-      bodyLimit: MAX_IMPORT_BYTES,
+      bodyLimit: MAX_CSV_BYTES,
       schema: {
         tags: ['regions'],
         summary: 'Import a region CSV (code, name, parent code; UTF-8 or GB18030) as one all-or-nothing batch',

@@ -27,10 +27,11 @@ import {
   type TargetRow,
   type WrittenTargetRow,
 } from '../../repositories/targets.repository.js';
+import { acceptCsvBytes } from '../csv-body.js';
 import { checkTargetRows, readTargetCsv } from './rows.js';
 
 const WRITE_ROLES = ['county-operator', 'township-operator'] as const;
-const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+const MAX_CSV_BYTES = 5 * 1024 * 1024;
 
 const toTarget = (row: TargetRow) => ({
   regionCode: row.region_code,
@@ -66,12 +67,7 @@ export default async function targetRoutes(app: FastifyInstance, opts: { db: Db 
   const r = app.withTypeProvider<ZodTypeProvider>();
   const targets = createTargetsRepository(opts.db);
 
-  // Target files arrive as CSV, in UTF-8 or GB18030: keep the raw bytes and decode in the reader.
-  app.addContentTypeParser(
-    ['text/csv', 'application/octet-stream'],
-    { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES },
-    (_req, body, done) => done(null, body),
-  );
+  acceptCsvBytes(app, MAX_CSV_BYTES);
 
   /** Writes checked rows with their audit entry and event, all in one transaction. */
   async function writeLoaded(request: FastifyRequest, year: number, rows: TargetInput[], action: string) {
@@ -129,7 +125,7 @@ export default async function targetRoutes(app: FastifyInstance, opts: { db: Db 
     '/v1/targets/import',
     {
       preHandler: requireRole(...WRITE_ROLES),
-      bodyLimit: MAX_IMPORT_BYTES,
+      bodyLimit: MAX_CSV_BYTES,
       schema: {
         tags: ['targets'],
         summary: 'Import village targets from CSV (village code, target; UTF-8 or GB18030), all or nothing',
