@@ -1,3 +1,4 @@
+import { createEnrollmentClient } from '@rmi/clients';
 import type { Db } from '@rmi/db';
 import { checkCharacter } from '@rmi/rules';
 import { createApiKeysRepository } from '@rmi/service-kit';
@@ -41,17 +42,6 @@ export async function wantsDemoData(db: Db): Promise<boolean> {
   return anyone === undefined;
 }
 
-async function call(url: string, key: string, method: string, body: unknown, type = 'application/json') {
-  const res = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': type },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const answer = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(answer).slice(0, 300)}`);
-  return answer;
-}
-
 /** Registers, targets and pays a township's worth of residents through the enrollment API. */
 export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: string): Promise<string> {
   const villages = (
@@ -63,19 +53,21 @@ export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: st
     role: 'township-operator',
     regionCode: TOWNSHIP,
   });
+  const township = createEnrollmentClient({ baseUrl: enrollmentUrl, apiKey: office.key });
+  const payments = createEnrollmentClient({ baseUrl: enrollmentUrl, apiKey: serviceKey });
   try {
     const persons = people(villages);
     const csv = [
       '身份证号,姓名,村(社区)代码,档次',
       ...persons.map((p) => `${p.idNumber},${p.name},${p.village},${p.tier}`),
     ].join('\n');
-    await call(
-      `${enrollmentUrl}/v1/registration-imports?year=${YEAR}&wait=true&fileName=demo.csv`,
-      office.key,
-      'POST',
-      csv,
-      'text/csv',
-    );
+    // The typed client has no file upload: the CSV goes as a township office's browser sends it.
+    const uploaded = await fetch(`${enrollmentUrl}/v1/registration-imports?year=${YEAR}&wait=true&fileName=demo.csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${office.key}`, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    if (!uploaded.ok) throw new Error(`demo registration import answered ${uploaded.status}: ${await uploaded.text()}`);
 
     // Targets a little above what was registered, so the dashboards show work left to do.
     const targets = villages.map((village) => ({
@@ -83,38 +75,34 @@ export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: st
       target: persons.filter((p) => p.village === village).length + 3,
       source: 'demo data',
     }));
-    await call(`${enrollmentUrl}/v1/targets`, office.key, 'PUT', { year: YEAR, targets });
+    await township.setTargets({ year: YEAR, targets });
 
     // Three in four pay during the concentrated period, at the personal part the quote names.
     let paid = 0;
     for (const [i, p] of persons.entries()) {
       if (i % 4 === 3) continue;
       const paidOn = `2024-${String(10 + (i % 3)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
-      const quote = await call(`${enrollmentUrl}/v1/quotes`, office.key, 'POST', {
+      const quote = await township.quote({
         regionCode: p.village,
         year: YEAR,
         tier: p.tier,
         paidOn,
         identities: p.identities,
       });
-      await call(
-        `${enrollmentUrl}/v1/enrolment-payments/DEMO-${YEAR}-${String(i).padStart(4, '0')}`,
-        serviceKey,
-        'PUT',
-        {
-          idNumber: p.idNumber,
-          year: YEAR,
-          paidOn,
-          amountFen: quote.personalFen,
-          tier: p.tier,
-          identities: p.identities,
-          channel: 'demo',
-        },
-      );
+      await payments.applyEnrolmentPayment(`DEMO-${YEAR}-${String(i).padStart(4, '0')}`, {
+        idNumber: p.idNumber,
+        year: YEAR,
+        paidOn,
+        amountFen: quote.personalFen,
+        tier: p.tier,
+        identities: p.identities,
+        channel: 'demo',
+      });
       paid++;
     }
     return `${persons.length} residents of 栗子乡 registered for ${YEAR}, ${paid} paid, targets set`;
   } finally {
+    await Promise.all([township.close(), payments.close()]);
     await keys.revoke(office.id);
   }
 }

@@ -9,9 +9,27 @@ export type TextEncoding = 'utf-8' | 'gb18030';
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
+const hasBom = (buf: Buffer) => UTF8_BOM.every((b, i) => buf[i] === b);
+
+/**
+ * The encoding of a file from its bytes: a BOM or valid UTF-8 means UTF-8, anything else is read
+ * as GB18030. `head` may be only the start of a longer file (`complete` false): it is then judged
+ * up to its last line break, so a character cut at the end does not count against UTF-8.
+ */
+export function detectEncoding(head: Buffer, complete = true): TextEncoding {
+  if (hasBom(head)) return 'utf-8';
+  const end = complete ? head.length : head.lastIndexOf(0x0a) + 1;
+  try {
+    strictUtf8.decode(head.subarray(0, end > 0 ? end : head.length));
+    return 'utf-8';
+  } catch {
+    return 'gb18030';
+  }
+}
+
+/** A whole file decoded by the same judgement as detectEncoding, in one pass. */
 export function decodeText(buf: Buffer): { text: string; encoding: TextEncoding } {
-  const bom = UTF8_BOM.every((b, i) => buf[i] === b);
-  const body = bom ? buf.subarray(UTF8_BOM.length) : buf;
+  const body = hasBom(buf) ? buf.subarray(UTF8_BOM.length) : buf;
   try {
     return { text: strictUtf8.decode(body), encoding: 'utf-8' };
   } catch {

@@ -29,7 +29,6 @@ export function createApiKeysRepository(db: Db) {
       .executeTakeFirst();
   return {
     findByHash,
-    findByKey: (key: string) => findByHash(hashKey(key)),
 
     /** Cheap and racy on purpose: a last-used stamp at minute precision is all an admin needs. */
     async touch(id: string): Promise<void> {

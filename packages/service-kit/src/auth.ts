@@ -30,7 +30,7 @@ function bearer(request: FastifyRequest): string | undefined {
 }
 
 interface CachedKey {
-  row: Awaited<ReturnType<ApiKeysRepository['findByKey']>>;
+  row: Awaited<ReturnType<ApiKeysRepository['findByHash']>>;
   until: number;
 }
 

@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely';
 import { recordEvent } from '../events/outbox.js';
 import type { PolicyCatalog } from '../policies/policy-catalog.js';
 import { createEnrolmentsRepository, type EnrolmentRow } from '../repositories/enrolments.repository.js';
+import { createPersonsRepository } from '../repositories/persons.repository.js';
 import { createRegionsRepository } from '../repositories/regions.repository.js';
 import { assertVillage } from '../routes/persons/update-person.js';
 import { ruleProblem } from '../routes/rule-problem.js';
@@ -25,13 +26,7 @@ type Actor = Pick<FastifyRequest, 'id' | 'principal'>;
 
 const SERVICE = 'enrollment';
 
-async function findPerson(trx: Trx, idNumber: string) {
-  return trx
-    .selectFrom('enrollment.persons')
-    .select(['id_number', 'birth_date', 'hukou_region_code', 'category', 'died_on'])
-    .where('id_number', '=', idNumber)
-    .executeTakeFirst();
-}
+const findPerson = (trx: Trx, idNumber: string) => createPersonsRepository(trx).find(idNumber);
 
 type Person = NonNullable<Awaited<ReturnType<typeof findPerson>>>;
 

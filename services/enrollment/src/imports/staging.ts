@@ -1,5 +1,6 @@
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { detectEncoding } from '@rmi/db';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -26,8 +27,6 @@ export interface Staged {
 }
 
 const SNIFF_BYTES = 256 * 1024;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Reads the head of a stream and returns it with a stream that replays it before the rest. */
 async function peek(body: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
@@ -56,21 +55,6 @@ async function peek(body: Readable, bytes: number): Promise<{ head: Buffer; stre
     }
   }
   return { head, stream: Readable.from(replay(), { objectMode: false }) };
-}
-
-/**
- * Excel on a Chinese Windows saves "CSV" in GBK (GB18030 reads it), "CSV UTF-8" with a BOM. The
- * head decides: a BOM or valid UTF-8 up to its last complete line means UTF-8.
- */
-function sniffEncoding(head: Buffer, wholeFile: boolean): 'UTF8' | 'GB18030' {
-  if (head.subarray(0, 3).equals(BOM)) return 'UTF8';
-  const end = wholeFile ? head.length : head.lastIndexOf(0x0a) + 1;
-  try {
-    strictUtf8.decode(head.subarray(0, end > 0 ? end : head.length));
-    return 'UTF8';
-  } catch {
-    return 'GB18030';
-  }
 }
 
 function headerCells(line: Buffer, encoding: 'UTF8' | 'GB18030'): string[] {
@@ -122,7 +106,8 @@ export async function stageCsv(
 ): Promise<Staged> {
   const { head, stream } = await peek(body, SNIFF_BYTES);
   const wholeFile = head.length < SNIFF_BYTES;
-  const encoding = sniffEncoding(head, wholeFile);
+  // Excel on a Chinese Windows saves "CSV" in GBK (GB18030 reads it), "CSV UTF-8" with a BOM.
+  const encoding = detectEncoding(head, wholeFile) === 'utf-8' ? 'UTF8' : 'GB18030';
   const firstLineEnd = head.indexOf(0x0a);
   const headerLine = head.subarray(0, firstLineEnd === -1 ? head.length : firstLineEnd);
   const header = headerCells(headerLine, encoding);

@@ -27,6 +27,7 @@ import { z } from 'zod';
 import type { EnrolmentService } from '../../enrolments/enrolment-service.js';
 import { toEnrolment } from '../../enrolments/enrolment-view.js';
 import { createEnrolmentsRepository } from '../../repositories/enrolments.repository.js';
+import { createPersonsRepository } from '../../repositories/persons.repository.js';
 
 const WRITERS = ['county-operator', 'township-operator', 'collector'] as const;
 const READERS = [...WRITERS, 'dashboard'] as const;
@@ -62,11 +63,7 @@ export default async function enrolmentRoutes(
         assertRegionInScope(principal, request.body.regionCode, `Village ${request.body.regionCode}`);
       else {
         // Default region is the hukou village, which must then be in scope.
-        const hukou = await opts.db
-          .selectFrom('enrollment.persons')
-          .select('hukou_region_code')
-          .where('id_number', '=', request.body.idNumber)
-          .executeTakeFirst();
+        const hukou = await createPersonsRepository(opts.db).find(request.body.idNumber);
         if (hukou) assertRegionInScope(principal, hukou.hukou_region_code, `Village ${hukou.hukou_region_code}`);
       }
       return reply.code(201).send(await enrolments.register(request, request.body));
