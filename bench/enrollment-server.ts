@@ -1,6 +1,6 @@
 import { createDb } from '@rmi/db';
 import enrollmentApp, { EnrollmentConfigSchema, SERVICE } from '@rmi/enrollment/app';
-import { createServer, loadConfig } from '@rmi/service-kit';
+import { createServer, databaseOptions, loadConfig } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { listen } from './http-load.js';
 
@@ -17,7 +17,7 @@ export async function startEnrollment(
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000000',
   });
-  const db = createDb(url, { max: config.DB_POOL_SIZE, applicationName: SERVICE });
+  const db = createDb(url, databaseOptions(config, SERVICE));
   const app = createServer(SERVICE, config);
   await app.register(enrollmentApp, { db, config });
   const base = await listen(app);

@@ -6,7 +6,7 @@ export const ReadinessSchema = z.object({
   status: z.enum(['ready', 'not-ready']),
   service: z.string(),
   checks: z.object({
-    database: z.enum(['ok', 'unreachable']),
+    database: z.enum(['ok', 'unreachable', 'busy']),
     migrations: z.enum(['current', 'pending', 'unknown']),
   }),
   pendingMigrations: z.array(z.string()).optional(),

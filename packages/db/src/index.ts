@@ -1,5 +1,6 @@
 export * from './create-db.js';
 export type * from './database.js';
+export * from './database-errors.js';
 export * from './embedded.js';
 export * from './migrate.js';
 export * from './policy-store.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createDb, type Db } from './create-db.js';
+import { createDb, type Db, SESSION_DEFAULTS } from './create-db.js';
 
 /**
  * Per-test-file databases. `pnpm test` (scripts/test.ts) migrates and seeds one template database
@@ -49,7 +49,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await c.query(`create database ${c.escapeIdentifier(name)} template ${c.escapeIdentifier(template)}`);
   });
   const url = withDatabase(adminUrl, name);
-  const db = createDb(url, { max: 5, applicationName: 'rmi-test' });
+  // The sessions a service gets, so tests meet the same timeouts.
+  const db = createDb(url, { ...SESSION_DEFAULTS, max: 5, applicationName: 'rmi-test' });
   return {
     url,
     name,

@@ -1,3 +1,4 @@
+import { type CreateDbOptions, SESSION_DEFAULTS } from '@rmi/db';
 import { z } from 'zod';
 
 /** Raised once at start-up with every bad key, so an operator fixes the environment in one go. */
@@ -21,6 +22,20 @@ export const baseConfigShape = {
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  // A request waits this long for a pool connection, then is answered 503 DATABASE_BUSY: a stuck or
+  // saturated pool sheds load instead of queueing every request behind it (0 waits for ever).
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(SESSION_DEFAULTS.acquireTimeoutMs),
+  // No statement of a request runs longer (bulk imports have their own, longer limit).
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(SESSION_DEFAULTS.statementTimeoutMs),
+  // The server ends a session left idle inside a transaction this long, releasing its locks.
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(SESSION_DEFAULTS.idleInTransactionTimeoutMs),
+  // /ready answers 503 after this long instead of hanging on a busy or unreachable database.
+  READY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   // How long a service trusts an API key it has looked up; a key revoked on another service stops
   // working there after at most this long (0 looks every key up on every request).
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
@@ -51,4 +66,15 @@ export function loadConfig<S extends z.ZodObject>(
     throw new ConfigError(parsed.error.issues.map((i) => ({ key: i.path.join('.') || '(root)', message: i.message })));
   }
   return Object.freeze(parsed.data);
+}
+
+/** The pool and session settings of a service's database connections, from its configuration. */
+export function databaseOptions(config: BaseConfig, applicationName: string): CreateDbOptions {
+  return {
+    max: config.DB_POOL_SIZE,
+    applicationName,
+    acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
 }

@@ -1,11 +1,14 @@
 import { HealthSchema, ReadinessSchema } from '@rmi/contracts';
-import { type Db, pendingMigrations } from '@rmi/db';
+import { type Db, databaseTrouble, pendingMigrations } from '@rmi/db';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 
-async function health(app: FastifyInstance, opts: { db: Db; service: string; version: string }): Promise<void> {
+async function health(
+  app: FastifyInstance,
+  opts: { db: Db; service: string; version: string; timeoutMs: number },
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/health',
@@ -27,16 +30,34 @@ async function health(app: FastifyInstance, opts: { db: Db; service: string; ver
       },
     },
     async (_request, reply) => {
-      let database: 'ok' | 'unreachable' = 'ok';
+      let database: 'ok' | 'unreachable' | 'busy' = 'ok';
       let migrations: 'current' | 'pending' | 'unknown' = 'unknown';
       let pending: string[] = [];
-      try {
+      // A load balancer asking must hear back in time even when the pool is exhausted or the
+      // server hangs: the check races its own timeout and is abandoned, not awaited, after it.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), opts.timeoutMs);
+      });
+      const check = (async () => {
         await sql`select 1`.execute(opts.db);
-        pending = await pendingMigrations(opts.db);
-        migrations = pending.length === 0 ? 'current' : 'pending';
+        return pendingMigrations(opts.db);
+      })();
+      check.catch(() => {}); // settled later, after a timeout: nobody is waiting then
+      try {
+        const outcome = await Promise.race([check, timeout]);
+        if (outcome === 'timeout') {
+          app.log.warn({ timeoutMs: opts.timeoutMs }, 'readiness check timed out: database busy or hanging');
+          database = 'busy';
+        } else {
+          pending = outcome;
+          migrations = pending.length === 0 ? 'current' : 'pending';
+        }
       } catch (err) {
         app.log.warn({ err }, 'readiness check failed');
-        database = 'unreachable';
+        database = databaseTrouble(err) === 'busy' ? 'busy' : 'unreachable';
+      } finally {
+        clearTimeout(timer);
       }
       const ready = database === 'ok' && migrations === 'current';
       return reply.code(ready ? 200 : 503).send({

@@ -60,7 +60,12 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promis
   });
   await app.register(docs, { service: opts.service, version: VERSION, description: opts.description });
   await app.register(auth, { db: opts.db, cacheMs: opts.config.AUTH_CACHE_MS });
-  await app.register(health, { db: opts.db, service: opts.service, version: VERSION });
+  await app.register(health, {
+    db: opts.db,
+    service: opts.service,
+    version: VERSION,
+    timeoutMs: opts.config.READY_TIMEOUT_MS,
+  });
   await app.register(whoami);
 }
 

@@ -1,4 +1,5 @@
 import type { FieldError } from '@rmi/contracts';
+import { databaseTrouble } from '@rmi/db';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
@@ -80,6 +81,18 @@ async function problemHandler(app: FastifyInstance): Promise<void> {
       return sendProblem(reply, request, 400, 'VALIDATION_FAILED', 'The request has invalid fields.', {
         errors: validationErrors(error),
       });
+    }
+    const trouble = databaseTrouble(error);
+    if (trouble) {
+      // One line at warn, without the query: enough for an operator to see load shedding happen.
+      request.log.warn(
+        { code: (error as { code?: unknown }).code, reason: trouble, message: error.message },
+        trouble === 'busy' ? 'database busy: request shed' : 'database unavailable',
+      );
+      reply.header('retry-after', trouble === 'busy' ? '1' : '5');
+      return trouble === 'busy'
+        ? sendProblem(reply, request, 503, 'DATABASE_BUSY', 'The database is busy; retry shortly.')
+        : sendProblem(reply, request, 503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached; retry shortly.');
     }
     if (!isResponseSerializationError(error) && error.statusCode && error.statusCode < 500) {
       const code =

@@ -2,7 +2,7 @@ import { createDb } from '@rmi/db';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
-import { type BaseConfig, ConfigError, loadConfig } from './config.js';
+import { type BaseConfig, ConfigError, databaseOptions, loadConfig } from './config.js';
 import { createServer } from './kit.js';
 import type { AppOptions } from './testing.js';
 
@@ -32,7 +32,7 @@ export async function runService<C extends BaseConfig>(options: RunServiceOption
     console.error(`${options.service}: invalid configuration:\n  DATABASE_URL: required (postgres://…)`);
     process.exit(1);
   }
-  const db = createDb(config.DATABASE_URL, { max: config.DB_POOL_SIZE, applicationName: options.service });
+  const db = createDb(config.DATABASE_URL, databaseOptions(config, options.service));
   const app = createServer(options.service, config);
   await app.register(options.app, { db, config });
 

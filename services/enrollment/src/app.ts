@@ -44,7 +44,10 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   const enrolments = createEnrolmentService(opts.db, catalog);
   await app.register(enrolmentRoutes, { db: opts.db, enrolments });
   await app.register(enrolmentPayments, { enrolments });
-  const importer = createRegistrationImporter(opts.db, catalog, app.log);
+  const importer = createRegistrationImporter(opts.db, catalog, app.log, {
+    sessions: opts.config.IMPORT_SESSIONS,
+    statementTimeoutMs: opts.config.IMPORT_STATEMENT_TIMEOUT_MS,
+  });
   await app.register(registrationImports, { db: opts.db, importer, maxBytes: opts.config.IMPORT_MAX_BYTES });
   app.addHook('onClose', () => importer.drain());
   // Routes that record events may call `request.server.outbox.nudge()` once their transaction commits.

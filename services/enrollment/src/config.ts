@@ -49,6 +49,11 @@ export const EnrollmentConfigSchema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
   // Delivered events stay this long, so a subscriber can be replayed from a reset cursor (0 keeps all).
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  // Imports running at once on this replica, each on a session of its own beside the request pool;
+  // one more waits DB_ACQUIRE_TIMEOUT_MS, then is answered 503 DATABASE_BUSY.
+  IMPORT_SESSIONS: z.coerce.number().int().min(1).max(20).default(3),
+  // A statement of an import may run this long: COPY lasts as long as the upload.
+  IMPORT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(1_800_000),
   // Registration files stream to the database, so the limit guards the disk, not the memory.
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -12,7 +12,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { recordEvent } from '../events/outbox.js';
-import type { PolicyCatalog } from '../policies/policy-catalog.js';
+import type { PolicyCatalog, PolicyInForce } from '../policies/policy-catalog.js';
 import { createEnrolmentsRepository, type EnrolmentRow } from '../repositories/enrolments.repository.js';
 import { createPersonsRepository } from '../repositories/persons.repository.js';
 import { createRegionsRepository } from '../repositories/regions.repository.js';
@@ -34,26 +34,35 @@ function personNotFound(idNumber: string): NotFoundError {
   return new NotFoundError('PERSON_NOT_FOUND', `No person ${maskIdNumber(idNumber)} is registered.`);
 }
 
+function policyFor(policies: readonly PolicyInForce[], regionCode: string, year: number): PolicyDocument {
+  const policy = findPolicy(
+    policies.map((p) => p.document),
+    regionCode,
+    year,
+  );
+  if (!policy) {
+    throw new UnprocessableError(
+      'POLICY_NOT_FOUND',
+      `No policy covers region ${regionCode} in ${year}; load one first.`,
+    );
+  }
+  return policy;
+}
+
+function policyVersion(policies: readonly PolicyInForce[], id: string): number | null {
+  return policies.find((p) => p.document.id === id)?.stored.version ?? null;
+}
+
 /**
  * The enrolment lifecycle: register, apply a payment (fixing tier, identity and amounts from the
  * rules, 003#五), cancel, transfer to employee insurance, and newborn cover through a guardian.
  * Each change commits with its audit row and its outbox event.
  */
 export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
-  async function policyFor(regionCode: string, year: number): Promise<PolicyDocument> {
-    const policy = findPolicy(await catalog.documents(), regionCode, year);
-    if (!policy) {
-      throw new UnprocessableError(
-        'POLICY_NOT_FOUND',
-        `No policy covers region ${regionCode} in ${year}; load one first.`,
-      );
-    }
-    return policy;
-  }
-
-  async function policyVersion(id: string): Promise<number | null> {
-    return (await catalog.inForce()).find((p) => p.document.id === id)?.stored.version ?? null;
-  }
+  // The policies are read before a transaction opens, never inside one: a refresh of the cache
+  // needs a pool connection of its own, and transactions each holding one while waiting for
+  // another would deadlock the pool under load.
+  const policies = () => catalog.inForce();
 
   /** Conflicts with insurance held elsewhere that year (不重复参保, 002#四(三), 003#二). */
   async function assertNotInsuredElsewhere(
@@ -134,6 +143,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
   return {
     /** Registers a person for a year; the region must be in the caller's scope (checked by the route). */
     async register(actor: Actor, body: RegisterEnrolmentBody): Promise<Enrolment> {
+      const inForce = await policies();
       const row = await db.transaction().execute(async (trx) => {
         const person = await findPerson(trx, body.idNumber);
         if (!person) throw personNotFound(body.idNumber);
@@ -149,7 +159,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
         // when it is in another county (the insert below still guards against a race).
         const existing = await createEnrolmentsRepository(trx).find(person.id_number, body.year);
         if (existing) throw enrolmentConflict(existing, regionCode);
-        const policy = await policyFor(regionCode, body.year);
+        const policy = policyFor(inForce, regionCode, body.year);
         if (body.tier === 2 && policy.standards.resident.tier2Fen === undefined) {
           throw new UnprocessableError('TIER_NOT_OFFERED', `${policy.id} has a single tier.`, {
             source: policy.standards.resident.source,
@@ -177,6 +187,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
       paymentId: string,
       body: ApplyPaymentBody,
     ): Promise<{ applied: boolean; enrolment: Enrolment }> {
+      const inForce = await policies();
       const outcome = await db.transaction().execute(async (trx) => {
         const repo = createEnrolmentsRepository(trx);
         const already = await repo.findByPaymentId(paymentId);
@@ -189,17 +200,22 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
           await assertVillage(createRegionsRepository(trx), body.regionCode, 'body.regionCode');
         }
         const regionCode = row?.region_code ?? body.regionCode ?? person.hukou_region_code;
-        const policy = await policyFor(regionCode, body.year);
+        const policy = policyFor(inForce, regionCode, body.year);
         if (!row) {
           // Paying is enrolling (缴费即参保): a person who pays without a registration is registered now.
           await assertNotInsuredElsewhere(trx, person, body.year, regionCode, policy);
-          await insertRegistration(trx, actor, {
-            person,
-            year: body.year,
-            regionCode,
-            tier: body.tier ?? 1,
-            category: quoteCategory(person, body.year),
-          });
+          try {
+            await insertRegistration(trx, actor, {
+              person,
+              year: body.year,
+              regionCode,
+              tier: body.tier ?? 1,
+              category: quoteCategory(person, body.year),
+            });
+          } catch (err) {
+            // The same payment (or another) registered them concurrently: pay that registration.
+            if (!(err instanceof ConflictError && err.code === 'ENROLLMENT_EXISTS')) throw err;
+          }
           row = (await repo.findForUpdate(body.idNumber, body.year)) as EnrolmentRow;
         }
         // A concurrent application of the same payment may have committed while we waited for the lock.
@@ -253,7 +269,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
           category,
           tier,
           policy_id: q.policyId,
-          policy_version: await policyVersion(q.policyId),
+          policy_version: policyVersion(inForce, q.policyId),
           identities: body.identities,
           assistance_identity: q.assistanceIdentity,
           standard_fen: q.standardFen,
@@ -318,6 +334,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
 
     /** A newborn not enrolled alone, covered from birth through a guardian's paid enrolment (002#三(一), 003#三). */
     async coverNewborn(actor: Actor, idNumber: string, guardianIdNumber: string, year: number): Promise<Enrolment> {
+      const inForce = await policies();
       const row = await db.transaction().execute(async (trx) => {
         const newborn = await findPerson(trx, idNumber);
         if (!newborn) throw personNotFound(idNumber);
@@ -331,7 +348,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
             `The guardian ${maskIdNumber(guardianIdNumber)} has no paid enrolment for ${year}.`,
           );
         }
-        const policy = await policyFor(guardian.region_code, year);
+        const policy = policyFor(inForce, guardian.region_code, year);
         const rule = policy.newborn?.coveredThroughGuardian;
         if (!rule?.value) {
           throw new UnprocessableError('NO_GUARDIAN_COVER', `${policy.id} does not cover newborns through a guardian.`);
@@ -352,7 +369,7 @@ export function createEnrolmentService(db: Db, catalog: PolicyCatalog) {
           basis: 'guardian',
           guardian_id_number: guardianIdNumber,
           policy_id: policy.id,
-          policy_version: await policyVersion(policy.id),
+          policy_version: policyVersion(inForce, policy.id),
           standard_fen: 0,
           fiscal_subsidy_fen: 0,
           assistance_fen: 0,

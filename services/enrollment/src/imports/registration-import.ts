@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { type Database, type Db, poolOf } from '@rmi/db';
+import { createSiblingPool, type Database, type Db } from '@rmi/db';
 import { findPolicy } from '@rmi/rules';
 import { recordAudit, shanghaiToday } from '@rmi/service-kit';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
@@ -74,8 +74,22 @@ const lockKey = (id: string) => `registration-import:${id}`;
  * In whole-file mode a single bad row leaves the register untouched. Every rejected row is kept
  * with its line and reasons for the uploader to download.
  */
-export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: FastifyBaseLogger) {
+export function createRegistrationImporter(
+  db: Db,
+  catalog: PolicyCatalog,
+  log: FastifyBaseLogger,
+  limits: { sessions: number; statementTimeoutMs: number },
+) {
   const running = new Set<Promise<void>>();
+  // An import holds one session from upload to commit while it reports progress and reads
+  // policies through `db`. Those sessions come from a pool of their own, so imports can never take
+  // every connection requests need, nor wait on a pool they themselves exhausted. A statement here
+  // may rightly run for minutes (COPY of a slow upload, the set-wise check of a million rows).
+  const sessions = createSiblingPool(db, {
+    max: limits.sessions,
+    applicationName: 'enrollment-import',
+    statementTimeoutMs: limits.statementTimeoutMs,
+  });
 
   async function setProgress(id: string, values: Record<string, unknown>): Promise<void> {
     await db.updateTable('enrollment.imports').set(values).where('id', '=', id).execute();
@@ -287,26 +301,28 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
       // The import's session holds a lock named after it for as long as it runs: when a process
       // dies mid-import the lock goes with its connection, and readers see the import is orphaned.
       const id = randomUUID();
-      const client = await poolOf(db).connect();
+      const client = await sessions.connect();
+      let row: { id: string };
       try {
         await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lockKey(id)]);
+        row = await db
+          .insertInto('enrollment.imports')
+          .values({
+            id,
+            year: options.year,
+            mode: options.mode,
+            format: options.format,
+            file_name: options.fileName,
+            scope_region_code: actor.principal?.regionCode ?? null,
+            created_by: actor.principal?.keyId ?? null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
       } catch (err) {
-        client.release();
+        // A session lock outlives a release to the pool: the connection is closed instead.
+        client.release(true);
         throw err;
       }
-      const row = await db
-        .insertInto('enrollment.imports')
-        .values({
-          id,
-          year: options.year,
-          mode: options.mode,
-          format: options.format,
-          file_name: options.fileName,
-          scope_region_code: actor.principal?.regionCode ?? null,
-          created_by: actor.principal?.keyId ?? null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
       let onReceived!: () => void;
       const received = new Promise<void>((resolve) => {
         onReceived = resolve;
@@ -347,6 +363,7 @@ export function createRegistrationImporter(db: Db, catalog: PolicyCatalog, log: 
     /** Waits for imports in flight, so a graceful shutdown does not cut one in half. */
     async drain(): Promise<void> {
       await Promise.allSettled([...running]);
+      await sessions.end();
     },
   };
 }
