@@ -1,4 +1,4 @@
-import { parseIdNumber } from '@rmi/rules';
+import { parseIdNumber, shanghaiDateOf } from '@rmi/rules';
 import { z } from 'zod';
 
 export const PERSON_CATEGORIES = [
@@ -19,7 +19,7 @@ export const IdNumberSchema = z
   .string()
   .describe('18-digit resident ID number (GB 11643); a 15-digit number is upgraded')
   .transform((value, ctx) => {
-    const parsed = parseIdNumber(value);
+    const parsed = parseIdNumber(value, shanghaiDateOf(new Date()));
     if (parsed.ok) return parsed.idNumber;
     ctx.addIssue({
       code: 'custom',
@@ -56,7 +56,7 @@ export const CreatePersonBodySchema = z
       .describe('relation to the head, with `householdId`'),
   })
   .superRefine((body, ctx) => {
-    const parsed = parseIdNumber(body.idNumber);
+    const parsed = parseIdNumber(body.idNumber, shanghaiDateOf(new Date()));
     if (!parsed.ok) return;
     if (body.sex && body.sex !== parsed.sex) {
       ctx.addIssue({ code: 'custom', path: ['sex'], message: `does not match the ID number (${parsed.sex})` });

@@ -70,3 +70,18 @@ export function dayOfMonth(date: CivilDate): number {
 export function maxDate(a: CivilDate, b: CivilDate): CivilDate {
   return a >= b ? a : b;
 }
+
+const SHANGHAI_DAY = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/**
+ * The Asia/Shanghai civil date of an instant, whatever the server's own time zone. Pure: callers
+ * pass the instant (`new Date()` for today), so rules never read the clock themselves.
+ */
+export function shanghaiDateOf(instant: Date): CivilDate {
+  return SHANGHAI_DAY.format(instant);
+}

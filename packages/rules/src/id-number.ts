@@ -63,9 +63,10 @@ function isCivilDate(y: number, m: number, d: number): boolean {
 
 /**
  * Validates and normalises an ID number: trims, upper-cases a final x, and upgrades a 15-digit
- * first-generation number (born 19xx, no check character) to 18 digits.
+ * first-generation number (born 19xx, no check character) to 18 digits. `today` (Asia/Shanghai) is
+ * required so that every path, API and import alike, refuses a birth date in the future.
  */
-export function parseIdNumber(input: string, today?: string): IdNumberResult {
+export function parseIdNumber(input: string, today: string): IdNumberResult {
   let id = input.trim().toUpperCase();
   let upgradedFrom15 = false;
   if (/^\d{15}$/.test(id)) {
@@ -83,7 +84,7 @@ export function parseIdNumber(input: string, today?: string): IdNumberResult {
   const m = Number(id.slice(10, 12));
   const d = Number(id.slice(12, 14));
   const birthDate = `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
-  if (y < 1880 || !isCivilDate(y, m, d) || (today !== undefined && birthDate > today)) {
+  if (y < 1880 || !isCivilDate(y, m, d) || birthDate > today) {
     return { ok: false, problem: 'birth-date', message: `birth date ${birthDate} is not a valid past date` };
   }
   if (checkCharacter(id.slice(0, 17)) !== id[17]) {

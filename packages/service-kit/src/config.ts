@@ -39,6 +39,9 @@ export const baseConfigShape = {
   // How long a service trusts an API key it has looked up; a key revoked on another service stops
   // working there after at most this long (0 looks every key up on every request).
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  // Requests without a valid key (none, unknown, revoked) one address may send a minute; past it
+  // they are refused with 429 before any key is looked up.
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(60),
   ENROLLMENT_PORT: port(3001),
   SUBSIDY_IDENTITY_PORT: port(3002),
   PAYMENT_RECONCILIATION_PORT: port(3003),

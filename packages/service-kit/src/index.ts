@@ -1,6 +1,6 @@
 export * from './api-keys.repository.js';
 export * from './audit.js';
-export { assertRegionInScope, principalOf, regionInScope, requireRole } from './auth.js';
+export { assertRegionInScope, principalOf, regionInScope, requireOnlyRoles, requireRole } from './auth.js';
 export * from './clock.js';
 export * from './config.js';
 export * from './errors.js';

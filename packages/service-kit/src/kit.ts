@@ -9,7 +9,8 @@ import type { BaseConfig } from './config.js';
 import { AppError } from './errors.js';
 import health from './health.js';
 import { loggerOptions } from './logging.js';
-import problemHandler from './problem-handler.js';
+import nulGuard from './nul-guard.js';
+import problemHandler, { sendProblem } from './problem-handler.js';
 import securityHeaders from './security-headers.js';
 import docs from './swagger.js';
 import whoami from './whoami.js';
@@ -26,6 +27,18 @@ export function serverOptions(service: string, config: BaseConfig): FastifyServe
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // A URL the router cannot take (a path parameter past maxParamLength, a malformed escape)
+    // is answered before any hook runs; give it our problem shape instead of fastify's own.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      return sendProblem(
+        reply,
+        request,
+        tooLong ? 414 : 400,
+        tooLong ? 'PATH_TOO_LONG' : 'MALFORMED_URL',
+        tooLong ? 'A path segment of the URL is too long.' : 'The URL cannot be decoded.',
+      );
+    },
   };
 }
 
@@ -51,15 +64,28 @@ export interface ServiceKitOptions {
 async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions): Promise<void> {
   await app.register(securityHeaders);
   await app.register(problemHandler);
+  await app.register(nulGuard);
+  await app.register(docs, { service: opts.service, version: VERSION, description: opts.description });
+  await app.register(auth, {
+    db: opts.db,
+    cacheMs: opts.config.AUTH_CACHE_MS,
+    failuresPerMinute: opts.config.AUTH_FAILURES_PER_MINUTE,
+  });
+  // After auth, so a request is counted against its key (by id: the key itself is never held as a
+  // map key); public routes count by address. Requests without a valid key never get here: auth
+  // limits those by address before it looks a key up.
   await app.register(rateLimit, {
     max: opts.config.RATE_LIMIT_PER_MINUTE,
     timeWindow: '1 minute',
-    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    keyGenerator: (request) => (request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, ctx) =>
-      new AppError(429, 'RATE_LIMITED', `Rate limit of ${ctx.max} requests per ${ctx.after} exceeded.`),
+      new AppError(
+        429,
+        'RATE_LIMITED',
+        `Rate limit of ${ctx.max} requests a minute exceeded; retry in ${Math.max(1, Math.ceil(ctx.ttl / 1000))} s.`,
+        { retryAfterSeconds: Math.max(1, Math.ceil(ctx.ttl / 1000)) },
+      ),
   });
-  await app.register(docs, { service: opts.service, version: VERSION, description: opts.description });
-  await app.register(auth, { db: opts.db, cacheMs: opts.config.AUTH_CACHE_MS });
   await app.register(health, {
     db: opts.db,
     service: opts.service,

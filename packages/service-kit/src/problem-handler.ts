@@ -15,6 +15,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -75,6 +76,8 @@ async function problemHandler(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (typeof error.extra.retryAfterSeconds === 'number')
+        reply.header('retry-after', String(error.extra.retryAfterSeconds));
       return sendProblem(reply, request, error.status, error.code, error.message, error.extra);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

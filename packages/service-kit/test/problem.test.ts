@@ -28,7 +28,7 @@ async function probe(app: FastifyInstance, opts: { db: typeof tdb.db }) {
     await sql`select * from table_that_does_not_exist_4711`.execute(opts.db);
     return { never: true };
   });
-  r.get('/operators-only', { preHandler: requireRole('county-operator') }, async () => ({ ok: true }));
+  r.get('/operators-only', { onRequest: requireRole('county-operator') }, async () => ({ ok: true }));
   r.get('/villages/:code', async (request) => {
     const { code } = request.params as { code: string };
     assertRegionInScope(principalOf(request), code);

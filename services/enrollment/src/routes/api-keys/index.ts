@@ -80,7 +80,7 @@ export default async function apiKeyRoutes(app: FastifyInstance, opts: { db: Db 
   r.post(
     '/v1/api-keys',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['api keys'],
         summary: 'Create an API key bound to a role and scope; the key is shown only in this answer',
@@ -125,7 +125,7 @@ export default async function apiKeyRoutes(app: FastifyInstance, opts: { db: Db 
   r.get(
     '/v1/api-keys',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['api keys'],
         summary: 'List keys (never their secrets)',
@@ -138,7 +138,7 @@ export default async function apiKeyRoutes(app: FastifyInstance, opts: { db: Db 
   r.delete(
     '/v1/api-keys/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['api keys'],
         summary: 'Revoke a key; its next use answers 401 KEY_REVOKED',

@@ -22,7 +22,7 @@ export default async function auditLogRoutes(app: FastifyInstance, opts: { db: D
   r.get(
     '/v1/audit-log',
     {
-      preHandler: requireRole('county-operator', 'township-operator'),
+      onRequest: requireRole('county-operator', 'township-operator'),
       schema: {
         tags: ['audit'],
         summary: 'Who changed what, newest first; operators see their own region',

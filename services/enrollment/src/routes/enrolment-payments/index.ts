@@ -1,5 +1,5 @@
 import { AppliedPaymentSchema, ApplyPaymentBodySchema, ProblemSchema } from '@rmi/contracts';
-import { requireRole } from '@rmi/service-kit';
+import { requireOnlyRoles } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ export default async function enrolmentPaymentRoutes(
   app.withTypeProvider<ZodTypeProvider>().put(
     '/v1/enrolment-payments/:paymentId',
     {
-      preHandler: requireRole('service'),
+      onRequest: requireOnlyRoles('service'),
       schema: {
         tags: ['enrolments'],
         summary: 'Apply a payment to an enrolment (idempotent by payment id)',

@@ -45,7 +45,7 @@ export default async function enrolmentRoutes(
   r.post(
     '/v1/enrolments',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['enrolments'],
         summary: 'Register a person for a year (one enrolment per person and year)',
@@ -73,7 +73,7 @@ export default async function enrolmentRoutes(
   r.post(
     '/v1/enrolments/newborn-cover',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['enrolments'],
         summary: 'Cover a newborn from birth through a guardian enrolled that year (002#三(一), 003#三)',
@@ -92,7 +92,7 @@ export default async function enrolmentRoutes(
   r.get(
     '/v1/enrolments',
     {
-      preHandler: requireRole(...READERS),
+      onRequest: requireRole(...READERS),
       schema: {
         tags: ['enrolments'],
         summary: 'Enrolments of a region for a year, a page at a time in ID-number order',
@@ -116,7 +116,7 @@ export default async function enrolmentRoutes(
   r.get(
     '/v1/enrolments/:idNumber/:year',
     {
-      preHandler: requireRole(...READERS),
+      onRequest: requireRole(...READERS),
       schema: {
         tags: ['enrolments'],
         summary: 'One enrolment, with the amounts and reasons fixed at payment',
@@ -136,7 +136,7 @@ export default async function enrolmentRoutes(
   r.post(
     '/v1/enrolments/:idNumber/:year/cancel',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['enrolments'],
         summary: 'Cancel an enrolment (death, moved away, duplicate)',
@@ -154,7 +154,7 @@ export default async function enrolmentRoutes(
   r.post(
     '/v1/enrolments/:idNumber/:year/transfer',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['enrolments'],
         summary: 'Record a move to employee insurance; resident cover runs until employee cover begins',
@@ -172,7 +172,7 @@ export default async function enrolmentRoutes(
   r.put(
     '/v1/external-coverages',
     {
-      preHandler: requireRole('county-operator', 'service'),
+      onRequest: requireRole('county-operator', 'service'),
       schema: {
         tags: ['enrolments'],
         summary: 'Report insurance held elsewhere (employee insurance, resident insurance in another region)',

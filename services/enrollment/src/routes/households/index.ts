@@ -37,7 +37,7 @@ export default async function householdRoutes(app: FastifyInstance, opts: { db: 
   r.post(
     '/v1/households',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['households'],
         summary: 'Create a household of registered persons of one village',
@@ -91,7 +91,7 @@ export default async function householdRoutes(app: FastifyInstance, opts: { db: 
   r.get(
     '/v1/households/:id',
     {
-      preHandler: requireRole(...READERS),
+      onRequest: requireRole(...READERS),
       schema: {
         tags: ['households'],
         summary: 'A household with its members, if its village lies in the key’s region',
@@ -111,7 +111,7 @@ export default async function householdRoutes(app: FastifyInstance, opts: { db: 
   r.put(
     '/v1/households/:id/members',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['households'],
         summary: 'Replace the membership: who is head, who else belongs and how; people left out leave',

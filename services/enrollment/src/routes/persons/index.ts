@@ -17,6 +17,7 @@ import {
   recordAudit,
   regionInScope,
   requireRole,
+  shanghaiToday,
   UnprocessableError,
 } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -42,7 +43,7 @@ export default async function personRoutes(app: FastifyInstance, opts: { db: Db 
   r.post(
     '/v1/persons',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['persons'],
         summary: 'Register a person (validated ID number; sex and birth date derived from it)',
@@ -55,7 +56,7 @@ export default async function personRoutes(app: FastifyInstance, opts: { db: Db 
       const principal = principalOf(request);
       assertRegionInScope(principal, body.hukouRegionCode, `Village ${body.hukouRegionCode}`);
       await assertVillage(regions, body.hukouRegionCode);
-      const id = parseIdNumber(body.idNumber);
+      const id = parseIdNumber(body.idNumber, shanghaiToday());
       if (!id.ok) throw new Error('unreachable: the body schema validated the ID number');
       const created = await opts.db.transaction().execute(async (trx) => {
         const txPersons = createPersonsRepository(trx);
@@ -119,7 +120,7 @@ export default async function personRoutes(app: FastifyInstance, opts: { db: Db 
   r.get(
     '/v1/persons',
     {
-      preHandler: requireRole(...READERS),
+      onRequest: requireRole(...READERS),
       schema: {
         tags: ['persons'],
         summary:
@@ -162,7 +163,7 @@ export default async function personRoutes(app: FastifyInstance, opts: { db: Db 
   r.get(
     '/v1/persons/:idNumber',
     {
-      preHandler: requireRole(...READERS),
+      onRequest: requireRole(...READERS),
       schema: {
         tags: ['persons'],
         summary: 'A registered person, if their hukou village lies in the key’s region',
@@ -186,7 +187,7 @@ export default async function personRoutes(app: FastifyInstance, opts: { db: Db 
   r.patch(
     '/v1/persons/:idNumber',
     {
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: {
         tags: ['persons'],
         summary: 'Correct or update a person; moving villages needs both villages in the key’s region',

@@ -120,7 +120,7 @@ export default async function policyRoutes(
   r.post(
     '/v1/policies',
     {
-      preHandler: requireRole('admin'),
+      onRequest: requireRole('admin'),
       bodyLimit: MAX_POLICY_BYTES,
       schema: {
         tags: ['policies'],

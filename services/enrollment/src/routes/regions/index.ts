@@ -72,7 +72,7 @@ export default async function regionRoutes(app: FastifyInstance, opts: { db: Db 
   r.post(
     '/v1/regions/import',
     {
-      preHandler: requireRole('admin'),
+      onRequest: requireRole('admin'),
       bodyLimit: MAX_CSV_BYTES,
       schema: {
         tags: ['regions'],

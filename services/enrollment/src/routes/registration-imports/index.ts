@@ -77,7 +77,7 @@ export default async function registrationImportRoutes(
   r.post(
     BASE,
     {
-      preHandler: requireRole(...ROLES),
+      onRequest: requireRole(...ROLES),
       schema: {
         tags: ['enrolments'],
         summary: 'Register persons and enrol them for a year from a CSV (UTF-8 or GB18030) or XLSX file',
@@ -124,7 +124,7 @@ export default async function registrationImportRoutes(
   r.get(
     BASE,
     {
-      preHandler: requireRole(...ROLES),
+      onRequest: requireRole(...ROLES),
       schema: {
         tags: ['enrolments'],
         summary: 'Recent registration imports in the key’s region, newest first, with their progress',
@@ -151,7 +151,7 @@ export default async function registrationImportRoutes(
   r.get(
     `${BASE}/:id`,
     {
-      preHandler: requireRole(...ROLES),
+      onRequest: requireRole(...ROLES),
       schema: {
         tags: ['enrolments'],
         summary: 'One import: status (receiving, validating, applying, applied, rejected, failed) and counts',
@@ -169,7 +169,7 @@ export default async function registrationImportRoutes(
   r.get(
     `${BASE}/:id/rejections.csv`,
     {
-      preHandler: requireRole(...ROLES),
+      onRequest: requireRole(...ROLES),
       schema: {
         tags: ['enrolments'],
         summary: 'Every rejected row: line, reasons and the row as uploaded (CSV, UTF-8 with BOM for Excel)',

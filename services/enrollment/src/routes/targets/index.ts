@@ -96,7 +96,7 @@ export default async function targetRoutes(app: FastifyInstance, opts: { db: Db 
   r.put(
     '/v1/targets',
     {
-      preHandler: requireRole(...WRITE_ROLES),
+      onRequest: requireRole(...WRITE_ROLES),
       schema: {
         tags: ['targets'],
         summary: 'Set village targets (任务数) for a year as one all-or-nothing batch',
@@ -124,7 +124,7 @@ export default async function targetRoutes(app: FastifyInstance, opts: { db: Db 
   r.post(
     '/v1/targets/import',
     {
-      preHandler: requireRole(...WRITE_ROLES),
+      onRequest: requireRole(...WRITE_ROLES),
       bodyLimit: MAX_CSV_BYTES,
       schema: {
         tags: ['targets'],
@@ -177,7 +177,7 @@ export default async function targetRoutes(app: FastifyInstance, opts: { db: Db 
   r.post(
     '/v1/targets/compute',
     {
-      preHandler: requireRole(...WRITE_ROLES),
+      onRequest: requireRole(...WRITE_ROLES),
       schema: {
         tags: ['targets'],
         summary: 'Compute the target of every village under a region from hukou population or enrolments on a date',

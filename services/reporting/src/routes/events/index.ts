@@ -1,6 +1,6 @@
 import { EventBatchSchema, EventsReceivedSchema, ProblemSchema } from '@rmi/contracts';
 import type { Db } from '@rmi/db';
-import { requireRole } from '@rmi/service-kit';
+import { requireOnlyRoles } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createReceivedEventsRepository } from '../../repositories/received-events.repository.js';
@@ -12,7 +12,7 @@ export default async function eventRoutes(app: FastifyInstance, opts: { db: Db }
   r.post(
     '/v1/events',
     {
-      preHandler: requireRole('service'),
+      onRequest: requireOnlyRoles('service'),
       schema: {
         tags: ['events'],
         summary: 'Receive a batch of events from another service’s outbox; a redelivery changes nothing',
