@@ -4,15 +4,38 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A route that takes a file as its raw body (a stream, never validated as JSON): its media
+     * types and what the file holds, so OpenAPI declares the body and Swagger UI offers an upload.
+     */
+    upload?: { mediaTypes: readonly string[]; description: string };
+  }
+}
+
 const isZod = (value: unknown) => typeof value === 'object' && value !== null && '_zod' in value;
 
-/** zod schemas become OpenAPI; plain JSON schemas (mercurius' routes) pass through as they are. */
+/**
+ * zod schemas become OpenAPI; plain JSON schemas (mercurius' routes) pass through as they are.
+ * Upload routes get a binary request body in the documentation only: validation never sees it.
+ */
 const transform: typeof jsonSchemaTransform = (input) => {
   const { schema } = input;
   const parts = schema
     ? [schema.body, schema.querystring, schema.params, schema.headers, ...Object.values(schema.response ?? {})]
     : [];
-  return parts.some(isZod) ? jsonSchemaTransform(input) : { schema, url: input.url };
+  const out = parts.some(isZod) ? jsonSchemaTransform(input) : { schema, url: input.url };
+  const upload = input.route.config?.upload;
+  if (!upload) return out;
+  return {
+    ...out,
+    schema: {
+      ...out.schema,
+      consumes: [...upload.mediaTypes],
+      body: { type: 'string', format: 'binary', description: upload.description },
+    },
+  };
 };
 
 async function docs(

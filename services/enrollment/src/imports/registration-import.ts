@@ -163,16 +163,14 @@ export function createRegistrationImporter(
         }
         return mapping.columns.idNumber;
       };
-      let staged: Staged;
-      try {
-        const stage = options.format === 'xlsx' ? stageXlsx : stageCsv;
-        staged = await stage(client, body, onBytes, checkHeader, shanghaiToday());
-      } finally {
-        onReceived();
-      }
+      const stage = options.format === 'xlsx' ? stageXlsx : stageCsv;
+      const staged: Staged = await stage(client, body, onBytes, checkHeader, shanghaiToday());
       if (!mapping) throw new Error('unreachable: staging checked the header');
       const hasHouseholds = mapping.columns.householdNumber !== undefined;
       await setProgress(id, { status: 'validating', bytes_received: staged.bytes, encoding: staged.encoding });
+      // The uploader is answered now: the whole file is in and the import reads `validating`.
+      // (A file refused while it streams is answered once its refusal is stored, by `run`.)
+      onReceived();
 
       const villages = (
         await sql<{ village: string }>`select distinct nullif(btrim(${sql.raw(

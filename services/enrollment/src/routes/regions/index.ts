@@ -74,10 +74,15 @@ export default async function regionRoutes(app: FastifyInstance, opts: { db: Db 
     {
       onRequest: requireRole('admin'),
       bodyLimit: MAX_CSV_BYTES,
+      config: {
+        upload: {
+          mediaTypes: ['text/csv'],
+          description: 'CSV with columns code, name, parent code (Chinese or English headers), UTF-8 or GB18030',
+        },
+      },
       schema: {
         tags: ['regions'],
         summary: 'Import a region CSV (code, name, parent code; UTF-8 or GB18030) as one all-or-nothing batch',
-        consumes: ['text/csv'],
         response: { 200: RegionImportResultSchema, 400: ProblemSchema, 422: ProblemSchema },
       },
     },

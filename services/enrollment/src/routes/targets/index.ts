@@ -126,10 +126,15 @@ export default async function targetRoutes(app: FastifyInstance, opts: { db: Db 
     {
       onRequest: requireRole(...WRITE_ROLES),
       bodyLimit: MAX_CSV_BYTES,
+      config: {
+        upload: {
+          mediaTypes: ['text/csv'],
+          description: 'CSV with columns village code and target (Chinese or English headers), UTF-8 or GB18030',
+        },
+      },
       schema: {
         tags: ['targets'],
         summary: 'Import village targets from CSV (village code, target; UTF-8 or GB18030), all or nothing',
-        consumes: ['text/csv'],
         querystring: ImportTargetsQuerySchema,
         response: {
           200: TargetsImportedSchema,
