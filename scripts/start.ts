@@ -1,13 +1,14 @@
 // `pnpm start`: one database (embedded under .data/, or DATABASE_URL), migrated and seeded, and the
-// four services as child processes. Ctrl-C stops the services, then the database.
-import { type ChildProcess, spawn } from 'node:child_process';
+// four services as supervised child processes: one that crashes is restarted, the others and the
+// database keep running. Ctrl-C stops the services, then the database.
 import path from 'node:path';
-import { prepareDatabase } from '@rmi/db';
+import { EmbeddedPostgresError, prepareDatabase } from '@rmi/db';
 import { BaseConfigSchema, ConfigError, loadConfig } from '@rmi/service-kit';
 import { ensureAdminKey, hasKeyFile } from './lib/admin-key.js';
-import { dataDir, openTarget, root } from './lib/database.js';
+import { dataDir, openTarget, root, type Target } from './lib/database.js';
 import { loadDemoData, wantsDemoData } from './lib/demo-data.js';
 import { rotateInternalServiceKey } from './lib/service-key.js';
+import { type Supervisor, supervise } from './lib/supervisor.js';
 
 const SERVICES = [
   { name: 'enrollment', portKey: 'ENROLLMENT_PORT', extra: ['/v1/quotes (public)'] },
@@ -27,62 +28,69 @@ try {
   throw err;
 }
 
-console.log(process.env.DATABASE_URL ? 'Using DATABASE_URL.' : 'Starting the embedded PostgreSQL under .data/pg …');
-const target = await openTarget();
-await prepareDatabase(target.db, { demoRegions: true });
-const keyFile = path.join(dataDir, 'admin-key');
-const admin = await ensureAdminKey(target.db, keyFile);
-const serviceKey = await rotateInternalServiceKey(target.db);
-const demo = await wantsDemoData(target.db);
-
-const children: ChildProcess[] = SERVICES.map((s) =>
-  spawn(
-    process.execPath,
-    ['--conditions=rmi-source', '--import', 'tsx', path.join(root, 'services', s.name, 'src', 'server.ts')],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: target.url,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-        SERVICE_API_KEY: serviceKey,
-      },
-      stdio: 'inherit',
-    },
-  ),
-);
-
+let target: Target | null = null;
+let supervisor: Supervisor | null = null;
 let stopping = false;
+
+/** Stops whatever has been started so far: the services, then the database. */
 async function stop(code: number): Promise<never> {
+  // A second Ctrl-C: leave now. The exit hooks still signal the services and the database.
   if (stopping) process.exit(code);
   stopping = true;
-  console.log('\nStopping services …');
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
-  if (target.embedded) {
+  if (supervisor) {
+    console.log('\nStopping services …');
+    await supervisor.stop();
+  }
+  if (target?.embedded) {
     console.log('Stopping the embedded PostgreSQL …');
     await target.embedded.stop();
   }
   process.exit(code);
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
-for (const [i, child] of children.entries()) {
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${SERVICES[i]?.name} exited (${signal ?? code}); stopping the others.`);
-      void stop(1);
-    }
-  });
+// Installed before anything starts: the embedded server runs in its own process group (so Ctrl-C
+// reaches only this process, which stops it last) and is stopped from here on every signal.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+
+/** Prints one line for problems that have one (no stack), the error otherwise, and stops. */
+async function fail(err: unknown): Promise<never> {
+  if (stopping) return new Promise<never>(() => {}); // interrupted mid-start; stop() exits
+  console.error(err instanceof EmbeddedPostgresError ? `Cannot start the embedded PostgreSQL: ${err.message}` : err);
+  return stop(1);
 }
+
+console.log(process.env.DATABASE_URL ? 'Using DATABASE_URL.' : 'Starting the embedded PostgreSQL under .data/pg …');
+let serviceKey: string;
+let admin: Awaited<ReturnType<typeof ensureAdminKey>>;
+let demo: boolean;
+const keyFile = path.join(dataDir, 'admin-key');
+try {
+  target = await openTarget({ ownProcessGroup: true });
+  await prepareDatabase(target.db, { demoRegions: true });
+  admin = await ensureAdminKey(target.db, keyFile);
+  serviceKey = await rotateInternalServiceKey(target.db);
+  demo = await wantsDemoData(target.db);
+} catch (err) {
+  await fail(err);
+  throw err; // not reached: fail() exits
+}
+const { db, url, embedded } = target;
+
+supervisor = supervise(
+  SERVICES.map((s) => ({
+    name: s.name,
+    command: process.execPath,
+    args: ['--conditions=rmi-source', '--import', 'tsx', path.join(root, 'services', s.name, 'src', 'server.ts')],
+    options: {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        SERVICE_API_KEY: serviceKey,
+      },
+    },
+  })),
+);
 
 const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
 const base = (s: (typeof SERVICES)[number]) => `http://${host}:${config[s.portKey]}`;
@@ -110,12 +118,13 @@ try {
 let demoNote = '';
 if (demo) {
   try {
-    demoNote = `  demo data                ${await loadDemoData(target.db, base(SERVICES[0]), serviceKey)} (DEMO_DATA=false skips)\n`;
+    demoNote = `  demo data                ${await loadDemoData(db, base(SERVICES[0]), serviceKey)} (DEMO_DATA=false skips)\n`;
   } catch (err) {
     demoNote = `  demo data                not loaded: ${String(err)}\n`;
   }
 }
-await target.db.destroy();
+await db.destroy();
+if (stopping) await new Promise(() => {}); // Ctrl-C while starting: stop() exits
 
 const lines = SERVICES.map((s) => {
   const b = base(s);
@@ -124,11 +133,11 @@ const lines = SERVICES.map((s) => {
 console.log(`
 Resident medical insurance is running.
 ${lines.join('\n')}
-  database                 ${target.embedded ? 'embedded PostgreSQL (data in .data/pg)' : 'DATABASE_URL'}
+  database                 ${embedded ? 'embedded PostgreSQL (data in .data/pg)' : 'DATABASE_URL'}
 ${demoNote}${
   admin.created
     ? `  admin API key (shown once, saved to .data/admin-key): ${admin.key}`
     : `  admin API key: ${hasKeyFile(keyFile) ? 'in .data/admin-key' : 'created earlier (not on this machine)'}`
 }
 Try: curl -H "Authorization: Bearer $(cat .data/admin-key)" ${base(SERVICES[0])}/v1/regions/500230209
-Press Ctrl-C to stop.`);
+A service that exits is restarted. Press Ctrl-C to stop.`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   createDb,
   dropDatabase,
+  EmbeddedPostgresError,
   listDatabases,
   prepareDatabase,
   recreateDatabase,
@@ -93,7 +94,8 @@ function runTap(env: NodeJS.ProcessEnv): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    // A setup problem with one known fix is one line, not a stack.
+    console.error(err instanceof EmbeddedPostgresError ? `Cannot start the embedded PostgreSQL: ${err.message}` : err);
     console.log('0 passed, 1 failed');
     process.exit(1);
   },

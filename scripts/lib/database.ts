@@ -15,7 +15,9 @@ export interface Target {
  * DATABASE_URL when set; otherwise the embedded server under .data/pg (created on first use,
  * reused afterwards) with an application database `rmi`.
  */
-export async function openTarget(options: { log?: (line: string) => void; database?: string } = {}): Promise<Target> {
+export async function openTarget(
+  options: { log?: (line: string) => void; database?: string; ownProcessGroup?: boolean } = {},
+): Promise<Target> {
   const external = process.env.DATABASE_URL;
   if (external) {
     const db = createDb(external, { max: 4 });
@@ -25,6 +27,7 @@ export async function openTarget(options: { log?: (line: string) => void; databa
     dataDir: path.join(dataDir, 'pg'),
     port: Number(process.env.EMBEDDED_PG_PORT ?? 0),
     onLog: options.log,
+    ownProcessGroup: options.ownProcessGroup,
   });
   const url = await ensureDatabase(embedded.adminUrl, options.database ?? 'rmi');
   const db = createDb(url, { max: 4 });

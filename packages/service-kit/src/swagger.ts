@@ -4,13 +4,18 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
+/**
+ * A route that takes a file as its raw body (a stream, never validated as JSON): its media types
+ * and what the file holds, so OpenAPI declares the body and Swagger UI offers an upload.
+ */
+export interface UploadConfig {
+  mediaTypes: readonly string[];
+  description: string;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /**
-     * A route that takes a file as its raw body (a stream, never validated as JSON): its media
-     * types and what the file holds, so OpenAPI declares the body and Swagger UI offers an upload.
-     */
-    upload?: { mediaTypes: readonly string[]; description: string };
+    upload?: UploadConfig;
   }
 }
 
