@@ -6,7 +6,14 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createDb, type EmbeddedServer, prepareDatabase, recreateDatabase, startEmbeddedPostgres } from '@rmi/db';
+import {
+  createDb,
+  EmbeddedPostgresError,
+  type EmbeddedServer,
+  prepareDatabase,
+  recreateDatabase,
+  startEmbeddedPostgres,
+} from '@rmi/db';
 import type { Benchmark } from '../bench/harness.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -69,7 +76,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    console.error(err instanceof EmbeddedPostgresError ? `Cannot start the embedded PostgreSQL: ${err.message}` : err);
     process.exit(1);
   },
 );
