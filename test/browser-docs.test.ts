@@ -51,4 +51,18 @@ if (!chromium) {
       'nothing blocked by the security headers',
     );
   });
+
+  t.test('an upload route offers a file to send in Swagger UI', async (t) => {
+    const page = await browser.newPage();
+    await page.goto(`${enrollment.url}/docs/`);
+    await page.waitForSelector('.opblock-summary-path', { timeout: 20_000 });
+    const operation = page.locator('.opblock-post', {
+      has: page.locator('.opblock-summary-path', { hasText: /^\/v1\/registration-imports$/ }),
+    });
+    await operation.locator('.opblock-summary').first().click();
+    await operation.locator('button.try-out__btn').click();
+    await operation.locator('input[type=file]').waitFor({ timeout: 10_000 });
+    t.equal(await operation.locator('input[type=file]').count(), 1, 'a file input for the registration file');
+    t.match(await operation.locator('.opblock-section-request-body').textContent(), /text\/csv/);
+  });
 }

@@ -1,6 +1,6 @@
 import { type AppOptions, serviceKit } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { EnrollmentConfig } from './config.js';
+import { type EnrollmentConfig, xlsxLimits } from './config.js';
 
 export { type EnrollmentConfig, EnrollmentConfigSchema } from './config.js';
 
@@ -47,6 +47,7 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   const importer = createRegistrationImporter(opts.db, catalog, app.log, {
     sessions: opts.config.IMPORT_SESSIONS,
     statementTimeoutMs: opts.config.IMPORT_STATEMENT_TIMEOUT_MS,
+    xlsx: xlsxLimits(opts.config),
   });
   await app.register(registrationImports, { db: opts.db, importer, maxBytes: opts.config.IMPORT_MAX_BYTES });
   app.addHook('onClose', () => importer.drain());

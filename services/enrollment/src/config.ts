@@ -1,3 +1,4 @@
+import type { XlsxLimits } from '@rmi/ingest';
 import { baseConfigShape } from '@rmi/service-kit';
 import { z } from 'zod';
 
@@ -60,8 +61,50 @@ export const EnrollmentConfigSchema = z.object({
     .int()
     .positive()
     .default(512 * 1024 * 1024),
+  // An XLSX upload is a zip of XML: a few megabytes can inflate to gigabytes. The reader stops at
+  // the first of these bounds (413 IMPORT_TOO_LARGE). A county's register of 100,000 rows in 12
+  // columns, as Excel saves it, is about 70 MB of XML of which about 12 MB are shared strings,
+  // in a dozen entries.
+  // Entries of the archive; a workbook with a few sheets, styles and pictures has a few dozen.
+  IMPORT_XLSX_MAX_ENTRIES: z.coerce.number().int().positive().default(1000),
+  // Uncompressed bytes read, a shared string counted again each time a cell uses it: about 800,000
+  // such rows. Reading runs at about 20 MB/s, so this also caps the time a file can cost, and a
+  // bomb costs no more than the largest workbook accepted honestly.
+  IMPORT_XLSX_MAX_INFLATED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  // The shared strings are held in memory while the sheet is read (up to twice their size as
+  // JavaScript strings): five times what 100,000 rows need.
+  IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  // Distinct shared strings; each costs some 30 bytes beyond its text. 100,000 rows have about
+  // 400,000 (names, ID numbers and phones saved as text, household numbers).
+  IMPORT_XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().positive().default(1_000_000),
+  // Characters of one row's cells together; a row becomes one line of the COPY. A registration
+  // row is a few hundred characters; Excel alone would allow 16,384 cells of 32,767 each.
+  IMPORT_XLSX_MAX_ROW_CHARS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
 });
 export type EnrollmentConfig = z.infer<typeof EnrollmentConfigSchema>;
+
+/** The bounds of the XLSX reader, from the configuration. */
+export function xlsxLimits(config: EnrollmentConfig): XlsxLimits {
+  return {
+    maxEntries: config.IMPORT_XLSX_MAX_ENTRIES,
+    maxInflatedBytes: config.IMPORT_XLSX_MAX_INFLATED_BYTES,
+    maxSharedStringsBytes: config.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES,
+    maxSharedStrings: config.IMPORT_XLSX_MAX_SHARED_STRINGS,
+    maxRowChars: config.IMPORT_XLSX_MAX_ROW_CHARS,
+  };
+}
 
 /** The configured subscribers, or reporting's `/v1/events` when none are configured. */
 export function eventSubscribers(config: EnrollmentConfig): EventSubscriber[] {

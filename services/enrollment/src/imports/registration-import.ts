@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createSiblingPool, type Database, type Db } from '@rmi/db';
+import type { XlsxLimits } from '@rmi/ingest';
 import { findPolicy } from '@rmi/rules';
 import { recordAudit, shanghaiToday } from '@rmi/service-kit';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
@@ -78,7 +79,7 @@ export function createRegistrationImporter(
   db: Db,
   catalog: PolicyCatalog,
   log: FastifyBaseLogger,
-  limits: { sessions: number; statementTimeoutMs: number },
+  limits: { sessions: number; statementTimeoutMs: number; xlsx: XlsxLimits },
 ) {
   const running = new Set<Promise<void>>();
   // An import holds one session from upload to commit while it reports progress and reads
@@ -136,12 +137,15 @@ export function createRegistrationImporter(
     let lastProgress = 0;
     const onBytes = (bytes: number) => {
       if (bytes > options.maxBytes) {
-        body.destroy(
-          new FileProblem(`The file is larger than ${options.maxBytes} bytes; nothing was imported.`, [
-            { message: `larger than ${options.maxBytes} bytes` },
-          ]),
+        const problem = new FileProblem(
+          `The file is larger than ${options.maxBytes} bytes (IMPORT_MAX_BYTES); nothing was imported.`,
+          [{ message: `larger than ${options.maxBytes} bytes` }],
+          'IMPORT_TOO_LARGE',
         );
-        return;
+        body.destroy(problem);
+        // Thrown as well: the chunk that crossed the limit may be the last, and then nothing would
+        // read the upload again to find it destroyed.
+        throw problem;
       }
       const now = Date.now();
       if (now - lastProgress < PROGRESS_EVERY_MS) return;
@@ -163,8 +167,10 @@ export function createRegistrationImporter(
         }
         return mapping.columns.idNumber;
       };
-      const stage = options.format === 'xlsx' ? stageXlsx : stageCsv;
-      const staged: Staged = await stage(client, body, onBytes, checkHeader, shanghaiToday());
+      const staged: Staged =
+        options.format === 'xlsx'
+          ? await stageXlsx(client, body, onBytes, checkHeader, shanghaiToday(), limits.xlsx)
+          : await stageCsv(client, body, onBytes, checkHeader, shanghaiToday());
       if (!mapping) throw new Error('unreachable: staging checked the header');
       const hasHouseholds = mapping.columns.householdNumber !== undefined;
       await setProgress(id, { status: 'validating', bytes_received: staged.bytes, encoding: staged.encoding });
@@ -281,7 +287,7 @@ export function createRegistrationImporter(
         await setProgress(id, {
           status: 'rejected',
           finished_at: new Date(),
-          problem: JSON.stringify({ code: 'IMPORT_FILE_INVALID', detail: err.message, errors: err.errors }),
+          problem: JSON.stringify({ code: err.code, detail: err.message, errors: err.errors }),
         });
       } else {
         log.error({ err, importId: id }, 'registration import failed');

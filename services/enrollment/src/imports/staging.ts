@@ -1,18 +1,22 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { detectEncoding } from '@rmi/db';
+import { readXlsxRows, type XlsxBound, type XlsxLimits, type XlsxRow, XlsxTooLarge, XlsxUnreadable } from '@rmi/ingest';
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { idCells, RecordSplitter } from './record-splitter.js';
 
-/** A file problem that stops the import before any row is looked at (bad header, broken CSV). */
+/**
+ * A file problem that stops the import before any row is looked at (bad header, broken CSV), or a
+ * file past one of the import's size bounds (IMPORT_TOO_LARGE, answered 413).
+ */
 export class FileProblem extends Error {
   constructor(
     message: string,
     readonly errors: Array<{ line?: number; path?: string; message: string }>,
+    readonly code: 'IMPORT_FILE_INVALID' | 'IMPORT_TOO_LARGE' = 'IMPORT_FILE_INVALID',
   ) {
     super(message);
     this.name = 'FileProblem';
@@ -75,6 +79,26 @@ const copyInto = (columns: number, encoding: string) =>
      from stdin with (format csv, encoding '${encoding}')`,
   );
 
+/** Counts an upload's bytes as they pass; the stream fails with what `onBytes` throws to refuse it. */
+class ByteCounter extends Transform {
+  bytes = 0;
+
+  constructor(private readonly onBytes: (n: number) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    try {
+      this.onBytes(this.bytes);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done(null, chunk);
+  }
+}
+
 /** Checks the header before a byte is staged; returns the column of the ID number. */
 export type HeaderCheck = (header: string[]) => number | undefined;
 
@@ -118,14 +142,7 @@ export async function stageCsv(
   await client.query(createStaging(header.length));
   const recordLines: number[] = [];
   const splitter = new RecordSplitter({ idColumn, today, recordLines });
-  let reported = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      reported += chunk.length;
-      onBytes(reported);
-      done(null, chunk);
-    },
-  });
+  const counter = new ByteCounter(onBytes);
   const copy = client.query(copyInto(header.length, encoding));
   try {
     await pipeline(stream, counter, splitter, copy);
@@ -137,81 +154,107 @@ export async function stageCsv(
 
 const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
 
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'object') {
-    if ('text' in value && typeof value.text === 'string') return value.text;
-    if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
-    if ('richText' in value) return value.richText.map((r) => r.text).join('');
-    return '';
+// What each bound of the reader is called in a refusal: the setting an admin can raise, or the
+// fixed limit it is.
+const BOUND_NAMES: Record<XlsxBound, string> = {
+  maxEntries: 'IMPORT_XLSX_MAX_ENTRIES',
+  maxInflatedBytes: 'IMPORT_XLSX_MAX_INFLATED_BYTES',
+  maxSharedStringsBytes: 'IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES',
+  maxSharedStrings: 'IMPORT_XLSX_MAX_SHARED_STRINGS',
+  maxRowChars: 'IMPORT_XLSX_MAX_ROW_CHARS',
+  cellChars: 'Excel’s limit of characters in a cell',
+  rowCells: 'Excel’s limit of cells in a row',
+  rows: 'Excel’s limit of rows',
+  partBytes: 'the limit of a part describing the workbook, in bytes',
+  markupRun: 'the limit of one XML text or tag, in characters',
+  depth: 'the limit of nested XML elements',
+};
+
+const lineOf = (err: XlsxTooLarge | XlsxUnreadable) => (err.line === undefined ? {} : { line: err.line });
+
+function xlsxProblem(err: unknown): unknown {
+  if (err instanceof XlsxTooLarge) {
+    return new FileProblem(
+      `The workbook is too large to read: ${err.message} (${BOUND_NAMES[err.bound]}: ${err.limit}); nothing was imported.`,
+      [{ ...lineOf(err), message: `${err.message} (limit ${err.limit})` }],
+      'IMPORT_TOO_LARGE',
+    );
   }
-  return String(value);
+  if (err instanceof XlsxUnreadable) {
+    return new FileProblem(`The file is not a readable XLSX workbook: ${err.message}; nothing was imported.`, [
+      { ...lineOf(err), message: err.message },
+    ]);
+  }
+  return err;
 }
 
-/** The first worksheet of an XLSX upload, row by row into the same staging table. */
+/** Rows of CSV for COPY, several to a chunk: one write per row would cost more than the row. */
+async function* copyLines(
+  rows: AsyncIterator<XlsxRow>,
+  header: string[],
+  idColumn: number | undefined,
+  today: string,
+  counted: { rows: number },
+): AsyncGenerator<string> {
+  let batch = '';
+  for (let next = await rows.next(); !next.done; next = await rows.next()) {
+    const { line, cells: values } = next.value;
+    if (values.every((v) => !v.trim())) continue;
+    if (values.length > header.length && values.slice(header.length).some((v) => v.trim())) {
+      throw new FileProblem(`Line ${line}: more cells than the header; nothing was imported.`, [
+        { line, message: 'the row has more cells than the header' },
+      ]);
+    }
+    const id = idColumn === undefined ? ',format' : idCells(values[idColumn] ?? '', today);
+    batch += `${line},${id},${header.map((_, i) => csvCell(values[i] ?? '')).join(',')}\n`;
+    counted.rows++;
+    if (batch.length >= 64 * 1024) {
+      yield batch;
+      batch = '';
+    }
+  }
+  if (batch) yield batch;
+}
+
+/**
+ * The first worksheet of an XLSX upload, row by row into the same staging table. The reader
+ * (@rmi/ingest) spools the upload and reads it within `limits`; rows go to COPY at COPY's pace.
+ */
 export async function stageXlsx(
   client: pg.PoolClient,
   body: Readable,
   onBytes: (n: number) => void,
   checkHeader: HeaderCheck,
   today: string,
+  limits: XlsxLimits,
 ): Promise<Staged> {
   let bytes = 0;
-  const counted = body.pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        onBytes(bytes);
-        done(null, chunk);
-      },
-    }),
-  );
-  body.on('error', (err) => counted.destroy(err));
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(counted, {
-    sharedStrings: 'cache',
-    worksheets: 'emit',
-    styles: 'ignore',
-    hyperlinks: 'ignore',
-  });
-  let header: string[] | undefined;
-  let rows = 0;
-  let idColumn: number | undefined;
-  let done: Promise<void> | undefined;
-  const lines = new Readable({ read() {} });
-  try {
-    for await (const worksheet of reader) {
-      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
-        const values = (row.values as ExcelJS.CellValue[]).slice(1).map(cellText);
-        if (values.every((v) => !v.trim())) continue;
-        if (!header) {
-          header = values;
-          idColumn = checkHeader(header);
-          await client.query(createStaging(header.length));
-          done = pipeline(lines, client.query(copyInto(header.length, 'UTF8')));
-          continue;
-        }
-        const cells = header.map((_, i) => csvCell(values[i] ?? ''));
-        if (values.length > header.length && values.slice(header.length).some((v) => v.trim())) {
-          throw new FileProblem(`Line ${row.number}: more cells than the header; nothing was imported.`, [
-            { line: row.number, message: 'the row has more cells than the header' },
-          ]);
-        }
-        const id = idColumn === undefined ? ',format' : idCells(values[idColumn] ?? '', today);
-        lines.push(`${row.number},${id},${cells.join(',')}\n`);
-        rows++;
-      }
-      break; // the first worksheet only
+  // Pulled by the reader's spooling, so nothing flows (nor fails unheard) before it listens.
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      onBytes(bytes);
+      yield chunk;
     }
-  } catch (err) {
-    lines.destroy();
-    if (err instanceof FileProblem) throw err;
-    throw new FileProblem('The file is not a readable XLSX workbook; nothing was imported.', [
-      { message: 'not a readable XLSX workbook' },
-    ]);
   }
-  if (!header) throw new FileProblem('The workbook has no header row.', [{ line: 1, message: 'no header row' }]);
-  lines.push(null);
-  await done;
-  return { header, encoding: 'UTF8', rows, bytes };
+  const rows = readXlsxRows(Readable.from(counted(), { objectMode: false }), limits);
+  try {
+    let first = await rows.next();
+    while (!first.done && first.value.cells.every((v) => !v.trim())) first = await rows.next();
+    if (first.done) throw new FileProblem('The workbook has no header row.', [{ line: 1, message: 'no header row' }]);
+    const header = first.value.cells;
+    const idColumn = checkHeader(header);
+    await client.query(createStaging(header.length));
+    const staged = { rows: 0 };
+    await pipeline(
+      Readable.from(copyLines(rows, header, idColumn, today, staged)),
+      client.query(copyInto(header.length, 'UTF8')),
+    );
+    return { header, encoding: 'UTF8', rows: staged.rows, bytes };
+  } catch (err) {
+    throw xlsxProblem(err);
+  } finally {
+    // Ends the reader wherever it stopped, which removes its temp file.
+    await rows.return(undefined);
+  }
 }

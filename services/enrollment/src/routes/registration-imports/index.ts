@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ImportQuerySchema, type ImportSummary, ImportSummarySchema, ProblemSchema } from '@rmi/contracts';
 import type { Db, ImportsTable } from '@rmi/db';
+import { createCsvWriter } from '@rmi/ingest';
 import {
   AppError,
   assertRegionInScope,
@@ -10,7 +11,6 @@ import {
   principalOf,
   requireRole,
 } from '@rmi/service-kit';
-import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Selectable } from 'kysely';
@@ -78,14 +78,21 @@ export default async function registrationImportRoutes(
     BASE,
     {
       onRequest: requireRole(...ROLES),
+      config: {
+        upload: {
+          mediaTypes: ['text/csv', XLSX],
+          description: 'The registration file: CSV (UTF-8, with or without BOM, or GB18030) or XLSX (first worksheet)',
+        },
+      },
       schema: {
         tags: ['enrolments'],
         summary: 'Register persons and enrol them for a year from a CSV (UTF-8 or GB18030) or XLSX file',
         description:
           'Columns are recognised by Chinese or English headers: 身份证号/idNumber, 姓名/name, 村(社区)代码/villageCode ' +
           '(optional for a collector: their village), 人员类别/category, 档次/tier, 联系电话/phone, 性别/sex, 出生日期/birthDate, ' +
-          '学校/school, 监护人身份证号/guardianIdNumber, 户号/householdNumber, 与户主关系/relation. Answers 202 once the file is received (poll the Location), or with wait=true when done: 200 ' +
-          'applied, 422 IMPORT_ROWS_INVALID (whole-file mode, some row bad: nothing applied) or IMPORT_FILE_INVALID. ' +
+          '学校/school, 监护人身份证号/guardianIdNumber, 户号/householdNumber, 与户主关系/relation. Answers 202 once the whole file is in (status validating or later: its rows are being checked; poll the Location), or with wait=true when done: 200 ' +
+          'applied, 422 IMPORT_ROWS_INVALID (whole-file mode, some row bad: nothing applied) or IMPORT_FILE_INVALID, ' +
+          '413 IMPORT_TOO_LARGE (the file, or what an XLSX inflates to, past a configured bound: nothing applied). ' +
           'Rejected rows, with line numbers and reasons, download as CSV from links.rejections.',
         querystring: ImportQuerySchema,
         response: { 200: ImportSummarySchema, 202: ImportSummarySchema, 400: ProblemSchema, 403: ProblemSchema },
@@ -108,7 +115,8 @@ export default async function registrationImportRoutes(
       const row = await find(run.id);
       if (row.status === 'rejected' || row.status === 'failed') {
         const problem = row.problem as { code: string; detail: string; errors?: unknown[] };
-        const status = row.status === 'failed' ? 500 : 422;
+        // A file past a size bound is 413, whether the upload or what it inflates to crossed it.
+        const status = row.status === 'failed' ? 500 : problem.code === 'IMPORT_TOO_LARGE' ? 413 : 422;
         throw new AppError(status, problem.code, problem.detail, {
           importId: row.id,
           ...(problem.errors ? { errors: problem.errors } : {}),
@@ -188,7 +196,8 @@ export default async function registrationImportRoutes(
         .limit(1)
         .executeTakeFirst();
       const columns = Object.keys(first?.row ?? {});
-      const csv = stringify({ bom: true, header: true, columns: ['行号 line', '原因 reasons', ...columns] });
+      // Cells as uploaded, but never as formulas: a clerk opens this file in Excel.
+      const csv = createCsvWriter({ columns: ['行号 line', '原因 reasons', ...columns] });
       // A million rejections go out a page at a time, never held whole.
       pipeline(Readable.from(rejectionPages(opts.db, row.id, columns)), csv).catch((err) => {
         request.log.warn({ err }, 'rejections download cut short');
