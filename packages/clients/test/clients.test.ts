@@ -255,7 +255,7 @@ t.test('the reporting client returns data and turns GraphQL errors into ServiceE
   t.match(outside, { status: 200, code: 'OUT_OF_SCOPE', errors: [{ path: 'region', code: 'OUT_OF_SCOPE' }] });
 
   const syntax = await failure(reporting.graphql('{ region(code: '));
-  t.match(syntax, { status: 400, code: 'GRAPHQL_ERROR' });
+  t.match(syntax, { status: 400, code: 'VALIDATION_FAILED' });
 
   const collector = await createTestKey(tdb.db, 'collector', { regionCode: LIZI_VILLAGE });
   const refused = track(createReportingClient({ baseUrl: urls.reporting, apiKey: collector.key }));

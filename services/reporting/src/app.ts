@@ -2,6 +2,7 @@ import type { Db } from '@rmi/db';
 import {
   AppError,
   type AppOptions,
+  type BaseConfig,
   principalOf,
   requireRole,
   sendProblem,
@@ -10,24 +11,29 @@ import {
 } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
-import type { ReportingConfig } from './config.js';
+import { type GraphqlLimits, GraphqlLimitsSchema } from './config.js';
+import { formatGraphqlErrors } from './graphql/error-formatter.js';
+import { costLimitHook } from './graphql/query-cost.js';
+import { queryLimitRules } from './graphql/query-limits.js';
 import { loaders, resolvers } from './graphql/resolvers.js';
 import { schema } from './graphql/schema.js';
 import { createProgressRepository } from './repositories/progress.repository.js';
 import { createRegionViewRepository } from './repositories/regions.repository.js';
 import events from './routes/events/index.js';
+import graphiql from './routes/graphiql/index.js';
 
 export const SERVICE = 'reporting';
 
 const READERS = requireRole('county-operator', 'township-operator', 'dashboard');
 
-async function graphql(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+async function graphql(app: FastifyInstance, opts: { db: Db; limits: GraphqlLimits }): Promise<void> {
   const regions = createRegionViewRepository(opts.db);
   const progress = createProgressRepository(opts.db);
   useJsonSchemaCompilers(app);
-  // Only the GraphQL endpoint needs a reading role; GraphiQL's static page is public. Mercurius
-  // answers errors of its scope as GraphQL, so a refused role is sent here as problem+json.
-  app.addHook('preHandler', async (request, reply) => {
+  // Only the GraphQL endpoint needs a reading role; GraphiQL's static page is public. Checked as
+  // the request arrives, before its body is read or its query parsed. Mercurius answers errors of
+  // its scope as GraphQL, so a refused role is sent here as problem+json.
+  app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return;
     try {
       await READERS.call(app, request, reply);
@@ -40,13 +46,24 @@ async function graphql(app: FastifyInstance, opts: { db: Db }): Promise<void> {
     schema,
     resolvers: resolvers as unknown as IResolvers,
     loaders: loaders as unknown as MercuriusLoaders,
-    graphiql: true,
+    // Served by routes/graphiql from our own files: mercurius' page loads React from a CDN.
+    graphiql: false,
+    // Each query of a batch is validated and priced alone, so a batch would multiply every limit
+    // by its length; an array body is refused with 400.
+    allowBatchedQueries: false,
+    // Depth and aliases need only the document: checked once per document, refusals cached.
+    validationRules: queryLimitRules(opts.limits),
+    errorFormatter: formatGraphqlErrors,
     context: (request) => ({ principal: principalOf(request), regions, progress }),
   });
+  app.graphql.addHook('preExecution', costLimitHook(opts.limits.GRAPHQL_MAX_COST));
 }
 
 /** GraphQL for dashboards, exports, weekly rankings and the village assessment. */
-export default async function reportingApp(app: FastifyInstance, opts: AppOptions<ReportingConfig>): Promise<void> {
+export default async function reportingApp(
+  app: FastifyInstance,
+  opts: AppOptions<BaseConfig & Partial<GraphqlLimits>>,
+): Promise<void> {
   await app.register(serviceKit, {
     service: SERVICE,
     description:
@@ -54,7 +71,9 @@ export default async function reportingApp(app: FastifyInstance, opts: AppOption
     db: opts.db,
     config: opts.config,
   });
-  await app.register(graphql, { db: opts.db });
+  // Apps built with the base configuration alone (other services' tests) get the default limits.
+  await app.register(graphql, { db: opts.db, limits: GraphqlLimitsSchema.parse(opts.config) });
+  await app.register(graphiql);
   // Beside the GraphQL scope, not inside it: its hooks and JSON-schema compilers stay there.
   await app.register(events, { db: opts.db });
 }

@@ -77,11 +77,17 @@ t.test('a batch is stored once: a redelivery counts duplicates and changes nothi
   t.equal((await stored('enrollment')).length, 4);
 });
 
-t.test('an admin key may deliver too', async (t) => {
+t.test('only a service key delivers: an admin key is refused before the batch is read', async (t) => {
   const admin = await createTestKey(tdb.db, 'admin');
   const res = await deliver({ source: 'admin-replay', events: [event(7)] }, admin.headers);
-  t.equal(res.statusCode, 200);
-  t.same(res.json(), { received: 1, duplicates: 0 });
+  t.equal(res.statusCode, 403);
+  t.equal(res.json().code, 'FORBIDDEN_ROLE');
+  const stored = await tdb.db
+    .selectFrom('reporting.received_events')
+    .select('id')
+    .where('source', '=', 'admin-replay')
+    .execute();
+  t.same(stored, [], 'nothing of it is stored');
 });
 
 t.test('a bad batch is 400 listing every bad field, and nothing of it is stored', async (t) => {

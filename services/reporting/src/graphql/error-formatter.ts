@@ -1,0 +1,62 @@
+import { maskIdNumbersIn } from '@rmi/rules';
+import { type GraphQLError, GraphQLError as GraphQLErrorClass } from 'graphql';
+import mercurius from 'mercurius';
+
+type ErrorFormatter = typeof mercurius.defaultErrorFormatter;
+
+/** What mercurius throws for a request refused before execution: bad body, syntax or validation. */
+const REFUSED = 'MER_ERR_GQL_VALIDATION';
+
+const codeOf = (error: GraphQLError): unknown => error.extensions?.code;
+
+/**
+ * Every GraphQL error carries a code (contracts/reporting.md), and none carries what it should
+ * not:
+ * - a request refused before execution answers 400 (mercurius answers 200 when a document breaks
+ *   several rules at once: it counts errors, not their kind), and an error of it without a code
+ *   of its own (a syntax error, an unknown field, a wrong variable) reads `VALIDATION_FAILED`;
+ * - an error a resolver raised on purpose (`ErrorWithProps` with a code) passes as it is;
+ * - anything else thrown during execution (a database error) may carry SQL or personal data: it
+ *   is logged whole with the request id and answered as `INTERNAL_ERROR`, message withheld.
+ */
+export const formatGraphqlErrors: ErrorFormatter = (execution, context) => {
+  const refused = execution.errors.some((error) => (error.originalError as { code?: unknown })?.code === REFUSED);
+  if (refused) {
+    // mercurius unpacks the refusal into its rule errors here; each gets a code if it has none.
+    const formatted = mercurius.defaultErrorFormatter(execution, context);
+    const errors = (formatted.response.errors ?? []).map((error) =>
+      error.extensions?.code !== undefined
+        ? error
+        : { ...error, extensions: { ...error.extensions, code: 'VALIDATION_FAILED' } },
+    );
+    return { statusCode: 400, response: { ...formatted.response, errors } };
+  }
+  const errors = execution.errors.map((error) => {
+    if (codeOf(error) !== undefined) return error;
+    // No original error: graphql-js itself refused something at execution (a variable, a type).
+    if (!error.originalError) return withCode(error, error.message, 'VALIDATION_FAILED');
+    context.reply?.request.log.error(
+      { err: error.originalError, path: error.path },
+      `graphql resolver failed: ${maskIdNumbersIn(error.message)}`,
+    );
+    return withCode(error, 'An unexpected error occurred. Quote the request id when reporting it.', 'INTERNAL_ERROR', {
+      requestId: String(context.reply?.request.id ?? ''),
+    });
+  });
+  return mercurius.defaultErrorFormatter({ ...execution, errors }, context);
+};
+
+function withCode(
+  error: GraphQLError,
+  message: string,
+  code: string,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
+  return new GraphQLErrorClass(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code, ...extra },
+  });
+}

@@ -1,0 +1,22 @@
+import type { ComplexityEstimator } from 'graphql-query-complexity';
+
+/**
+ * What one occurrence of a field costs on top of the fields inside it; every other field costs 1
+ * (it is copied from its parent). Priced by the work behind the field: `enrolmentProgress`
+ * aggregates a region's enrolments and targets over the views (tens of milliseconds for a county,
+ * and it is what 200 aliases repeated for 31 s); a region look-up, or one level of children through
+ * the loader, is an indexed read. Every root field reads the database and must be priced here
+ * (test/graphql-limits.test.ts checks it).
+ */
+export const FIELD_COSTS: Readonly<Record<string, number>> = {
+  'Query.enrolmentProgress': 100,
+  'Query.region': 10,
+  'Query.regions': 10,
+  'Region.children': 10,
+};
+
+/** graphql-query-complexity estimator for the priced fields; the rest fall through to the default. */
+export const pricedFields: ComplexityEstimator = ({ type, field, childComplexity }) => {
+  const cost = FIELD_COSTS[`${type.name}.${field.name}`];
+  return cost === undefined ? undefined : cost + childComplexity;
+};
