@@ -1,5 +1,6 @@
 // The whole suite on a real PostgreSQL: an embedded server under .data/ (or DATABASE_URL), one
-// migrated and seeded template database, one clone per test file. Ends with `N passed, M failed`.
+// migrated and seeded template database, one clone per test file. Ends with `N passed, M failed`
+// (`, K skipped` when tests could not run here, each named on a `skipped:` line just above).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import {
   startEmbeddedPostgres,
   TEST_ENV,
 } from '@rmi/db';
-import { Parser, type Result } from 'tap-parser';
+import { createTapTally, summaryLine } from './lib/tap-tally.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const files = process.argv.slice(2);
@@ -45,15 +46,9 @@ async function main(): Promise<number> {
   }
 }
 
-interface Tally {
-  passed: number;
-  failed: number;
-  skipped: number;
-}
-
 /** Runs tap, echoing its TAP stream, and counts each file's own test points. */
 function runTap(env: NodeJS.ProcessEnv): Promise<number> {
-  const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
+  const { parser, tally } = createTapTally();
   const tapBin = path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tapBin, '--reporter=tap', ...files], {
@@ -61,31 +56,13 @@ function runTap(env: NodeJS.ProcessEnv): Promise<number> {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const parser = new Parser();
-    parser.on('child', (file: Parser) => {
-      let failedInside = 0;
-      file.on('assert', (r: Result) => {
-        if (r.skip || r.todo) tally.skipped++;
-        else if (r.ok) tally.passed++;
-        else {
-          tally.failed++;
-          failedInside++;
-        }
-      });
-      // A file that crashed before reporting its own failures still counts as one failure.
-      parser.on('assert', (r: Result) => {
-        if (r.name === file.name && !r.ok && failedInside === 0) {
-          tally.failed++;
-          failedInside++;
-        }
-      });
-    });
     child.stdout.pipe(parser);
     child.stdout.pipe(process.stdout);
     child.on('error', reject);
     child.on('close', (code) => {
       parser.end();
-      console.log(`${tally.passed} passed, ${tally.failed} failed${tally.skipped ? `, ${tally.skipped} skipped` : ''}`);
+      for (const name of tally.skippedNames) console.log(`skipped: ${name}`);
+      console.log(summaryLine(tally));
       resolve(code === 0 && tally.failed === 0 ? 0 : 1);
     });
   });

@@ -1,30 +1,12 @@
+import { DEPARTMENTS, ROLES } from '@rmi/rules';
 import { z } from 'zod';
 
-export const ROLES = [
-  'admin',
-  'county-operator',
-  'township-operator',
-  'collector',
-  'department-feed',
-  'dashboard',
-  // Added to contracts/auth.md: calls between services (applying payments, delivering events);
-  // no region or department, like admin, but only the internal routes accept it.
-  'service',
-] as const;
+// The lists themselves live in rules (one each, shared with the db column types and the services).
+export { DEPARTMENTS, ROLES, VILLAGE_WRITER_ROLES } from '@rmi/rules';
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
-export const DEPARTMENT_CODES = [
-  'civil-affairs',
-  'disabled-persons-federation',
-  'rural-affairs',
-  'veterans-affairs',
-  'restructuring-office',
-  'education',
-  'health',
-  'tax',
-] as const;
-export const DepartmentSchema = z.enum(DEPARTMENT_CODES);
+export const DepartmentSchema = z.enum(DEPARTMENTS);
 
 export const RegionCodeSchema = z
   .string()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CivilDateSchema, IdNumberSchema } from './persons.js';
-import { ReasonSchema } from './quotes.js';
+import { QuoteCategorySchema, ReasonSchema, StudentStatusSchema } from './quotes.js';
 
 const VillageCodeSchema = z.string().regex(/^\d{12}$/, 'a 12-digit village code');
 const YearSchema = z.number().int().min(2000).max(2100);
@@ -15,11 +15,8 @@ export const RegisterEnrolmentBodySchema = z.object({
     "the village that enrols the person; default: the person's hukou village",
   ),
   tier: TierSchema.default(1).describe('contribution tier (档次); fixed when the payment is applied'),
-  category: z
-    .enum(['resident', 'college-student', 'newborn'])
-    .optional()
-    .describe("quote category; default from the person's category"),
-  studentStatus: z.enum(['freshman', 'returning', 'graduating']).optional(),
+  category: QuoteCategorySchema.optional().describe("quote category; default from the person's category"),
+  studentStatus: StudentStatusSchema.optional(),
 });
 
 export const NewbornCoverBodySchema = z.object({
@@ -32,7 +29,7 @@ export const EnrolmentSchema = z.object({
   idNumber: z.string(),
   year: z.number().int(),
   regionCode: z.string(),
-  category: z.enum(['resident', 'college-student', 'newborn']),
+  category: QuoteCategorySchema,
   tier: TierSchema,
   status: z
     .enum(ENROLMENT_STATUSES)
@@ -128,3 +125,7 @@ export const ExternalCoveragesBodySchema = z.object({
 export type Enrolment = z.infer<typeof EnrolmentSchema>;
 export type RegisterEnrolmentBody = z.infer<typeof RegisterEnrolmentBodySchema>;
 export type ApplyPaymentBody = z.infer<typeof ApplyPaymentBodySchema>;
+export type AppliedPayment = z.infer<typeof AppliedPaymentSchema>;
+export type EnrolmentListQuery = z.infer<typeof EnrolmentListQuerySchema>;
+export type EnrolmentPage = z.infer<typeof EnrolmentPageSchema>;
+export type ExternalCoveragesBody = z.infer<typeof ExternalCoveragesBodySchema>;

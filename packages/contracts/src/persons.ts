@@ -1,15 +1,7 @@
-import { parseIdNumber, shanghaiDateOf } from '@rmi/rules';
+import { PERSON_CATEGORIES, parseIdNumber, shanghaiDateOf } from '@rmi/rules';
 import { z } from 'zod';
 
-export const PERSON_CATEGORIES = [
-  'resident',
-  'student',
-  'college-student',
-  'newborn',
-  'residence-permit',
-  'foreign-permanent-resident',
-  'hk-macau-taiwan',
-] as const;
+export { PERSON_CATEGORIES } from '@rmi/rules';
 
 export const PersonCategorySchema = z.enum(PERSON_CATEGORIES);
 export const CivilDateSchema = z.iso.date().describe('YYYY-MM-DD, Asia/Shanghai civil date');

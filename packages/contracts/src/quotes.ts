@@ -1,7 +1,11 @@
+import { QUOTE_CATEGORIES, STUDENT_STATUSES } from '@rmi/rules';
 import { z } from 'zod';
 import { CivilDateSchema } from './persons.js';
 
 // contracts/quote.md: fixed. Fields may be added, never renamed or dropped.
+
+export const QuoteCategorySchema = z.enum(QUOTE_CATEGORIES);
+export const StudentStatusSchema = z.enum(STUDENT_STATUSES);
 
 export const QuoteRequestSchema = z.object({
   regionCode: z
@@ -9,11 +13,12 @@ export const QuoteRequestSchema = z.object({
     .regex(/^\d{6,12}$/, 'a division code of 6 to 12 digits (county, township or village)')
     .describe('where the person enrols; the policy is found by walking up to the nearest region that has one'),
   year: z.number().int().min(2000).max(2100).describe('insurance year: the year benefits are for'),
+  // No default here: rules quotes tier 1 when none is given, and says when tier 2 would cost less.
   tier: z
     .union([z.literal(1), z.literal(2)])
-    .default(1)
-    .describe('contribution tier (档次)'),
-  category: z.enum(['resident', 'college-student', 'newborn']).default('resident'),
+    .optional()
+    .describe('contribution tier (档次); tier 1 when absent'),
+  category: QuoteCategorySchema.default('resident'),
   paidOn: CivilDateSchema.describe('the day the payment completes (Asia/Shanghai)'),
   birthDate: CivilDateSchema.optional().describe('required for newborns'),
   identities: z
@@ -21,7 +26,7 @@ export const QuoteRequestSchema = z.object({
     .max(50)
     .default([])
     .describe('identity codes or labels as the notices print them (城乡低保对象, 监测对象 …)'),
-  studentStatus: z.enum(['freshman', 'returning', 'graduating']).optional(),
+  studentStatus: StudentStatusSchema.optional(),
   lastEnrolledYear: z.number().int().min(1990).max(2100).optional(),
   employeeInsuranceEndedOn: CivilDateSchema.optional().describe(
     'added field: the day employee insurance stopped, for people who join soon after (002#四(三), 004#4)',

@@ -21,3 +21,5 @@ export const RegionImportResultSchema = z.object({
 });
 
 export type Region = z.infer<typeof RegionSchema>;
+export type RegionWithChildren = z.infer<typeof RegionWithChildrenSchema>;
+export type RegionImportResult = z.infer<typeof RegionImportResultSchema>;

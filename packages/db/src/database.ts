@@ -1,4 +1,5 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { PERSON_CATEGORIES, QUOTE_CATEGORIES, ROLES, STUDENT_STATUSES } from '@rmi/rules';
+import type { ColumnType, Generated, SelectType } from 'kysely';
 
 // Row shapes of every table the services touch, by schema. Kept by hand beside the migrations.
 
@@ -17,14 +18,9 @@ export interface RegionsTable {
   updated_at: Timestamp;
 }
 
-export type Role =
-  | 'admin'
-  | 'county-operator'
-  | 'township-operator'
-  | 'collector'
-  | 'department-feed'
-  | 'dashboard'
-  | 'service';
+// Column types of the vocabularies `rules` lists once (roles, categories): a value added there is
+// accepted here, and a migration's CHECK constraint is the one other place to extend.
+export type Role = (typeof ROLES)[number];
 
 export interface ApiKeysTable {
   id: Generated<string>;
@@ -53,14 +49,7 @@ export interface AuditLogTable {
   details: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
-export type PersonCategory =
-  | 'resident'
-  | 'student'
-  | 'college-student'
-  | 'newborn'
-  | 'residence-permit'
-  | 'foreign-permanent-resident'
-  | 'hk-macau-taiwan';
+export type PersonCategory = (typeof PERSON_CATEGORIES)[number];
 
 export interface PersonsTable {
   id_number: string;
@@ -93,7 +82,8 @@ export interface HouseholdsTable {
 export type EnrolmentStatus = 'registered' | 'paid' | 'cancelled' | 'transferred';
 /** What reporting sees: a paid enrolment is waiting, covered or ended depending on the day. */
 export type EffectiveStatus = 'registered' | 'waiting' | 'covered' | 'ended' | 'cancelled' | 'transferred';
-export type QuoteCategory = 'resident' | 'college-student' | 'newborn';
+export type QuoteCategory = (typeof QUOTE_CATEGORIES)[number];
+export type StudentStatus = (typeof STUDENT_STATUSES)[number];
 type Fen = ColumnType<number, number | bigint, number | bigint>;
 
 export interface EnrolmentsTable {
@@ -105,7 +95,7 @@ export interface EnrolmentsTable {
   status: ColumnType<EnrolmentStatus, EnrolmentStatus | undefined, EnrolmentStatus>;
   basis: ColumnType<'independent' | 'guardian', 'independent' | 'guardian' | undefined, 'independent' | 'guardian'>;
   guardian_id_number: string | null;
-  student_status: 'freshman' | 'returning' | 'graduating' | null;
+  student_status: StudentStatus | null;
   policy_id: string | null;
   policy_version: number | null;
   identities: ColumnType<string[], string[] | undefined, string[]>;
@@ -196,8 +186,24 @@ export interface OutboxCursorsTable {
   delivered_through: ColumnType<number, number | undefined, number>;
   delivered_xid: ColumnType<string, string | undefined, string>;
   attempts: ColumnType<number, number | undefined, number>;
+  /** Answers that refused the batch itself; at `OUTBOX_MAX_ATTEMPTS` it is set aside. */
+  refusals: ColumnType<number, number | undefined, number>;
   next_attempt_at: Timestamp;
   last_error: string | null;
+  updated_at: Timestamp;
+}
+
+export interface OutboxDeadLettersTable {
+  id: Generated<number>;
+  subscriber: string;
+  /** The outbox rows a retry sends; retention keeps them while `redelivered_at` is null. Read as text (bigint[]). */
+  event_ids: ColumnType<string[], number[], number[]>;
+  /** A copy for people to read, ID numbers masked. */
+  events: ColumnType<unknown, string, string>;
+  attempts: number;
+  last_error: string;
+  set_aside_at: Timestamp;
+  redelivered_at: Date | null;
   updated_at: Timestamp;
 }
 
@@ -298,6 +304,7 @@ export interface Database {
   'enrollment.import_rejections': ImportRejectionsTable;
   'enrollment.outbox': OutboxTable;
   'enrollment.outbox_cursors': OutboxCursorsTable;
+  'enrollment.outbox_dead_letters': OutboxDeadLettersTable;
   'enrollment.v_enrollment_facts': EnrollmentFactsView;
   'enrollment.v_targets': TargetsView;
   'reporting.received_events': ReceivedEventsTable;
@@ -305,3 +312,47 @@ export interface Database {
   'payment.channels': ChannelsTable;
   'reporting.v_regions': RegionsView;
 }
+
+/**
+ * What enrollment may name: its own schema, and `core`, which it administers (keys, regions,
+ * policies, targets, the audit log); the views it publishes for others only to read. It reads no
+ * other service's tables or views, so a query naming one fails to compile there.
+ */
+export type EnrollmentDatabase = Pick<
+  Database,
+  Exclude<Extract<keyof Database, `core.${string}` | `enrollment.${string}`>, `enrollment.v_${string}`>
+> & {
+  'enrollment.v_enrollment_facts': ReadOnlyView<EnrollmentFactsView>;
+  'enrollment.v_targets': ReadOnlyView<TargetsView>;
+};
+
+declare const notWritable: unique symbol;
+/** A value no code can produce (`never` would drop the column from inserts instead of refusing it). */
+type NotWritable = { readonly [notWritable]: true };
+
+/**
+ * A view another service publishes, as a reader sees it: every column selectable, and an insert or
+ * update through it fails to compile.
+ */
+export type ReadOnlyView<T> = { [K in keyof T]: ColumnType<SelectType<T[K]>, NotWritable, NotWritable> };
+
+/** What subsidy-identity may name: its own schema. It reads no other service's tables or views. */
+export type IdentityDatabase = Pick<Database, Extract<keyof Database, `identity.${string}`>>;
+
+/**
+ * What payment-reconciliation may name: its own schema, and the enrolments enrollment publishes
+ * for matching payments (read-only).
+ */
+export type PaymentDatabase = Pick<Database, Extract<keyof Database, `payment.${string}`>> & {
+  'enrollment.v_enrollment_facts': ReadOnlyView<EnrollmentFactsView>;
+};
+
+/**
+ * What reporting may name: the table it owns (events received) and the views it reads, read-only.
+ * A query on another service's table, or a write through a view, does not compile there.
+ */
+export type ReportingDatabase = Pick<Database, 'reporting.received_events'> & {
+  'reporting.v_regions': ReadOnlyView<RegionsView>;
+  'enrollment.v_enrollment_facts': ReadOnlyView<EnrollmentFactsView>;
+  'enrollment.v_targets': ReadOnlyView<TargetsView>;
+};

@@ -136,3 +136,15 @@ t.test('file-level problems', async (t) => {
   t.ok((malformed.errors[0]?.line ?? 0) >= 3, 'points at the unclosed quote or after it');
   t.same(malformed.rows, []);
 });
+
+t.test('a county’s own sheet: title rows above the header, full-width brackets and spaces in it', async (t) => {
+  const text = [
+    '丰都县村（社区）区划表,,',
+    '（2026年9月）,,',
+    '区划代码,区划 名称,上级区划代码（12位）',
+    '500230209201,新村村民委员会,500230209',
+  ].join('\r\n');
+  const parsed = parseRegionCsv(iconv.encode(text, 'gb18030'));
+  t.same(parsed.errors, []);
+  t.same(parsed.rows, [{ line: 4, code: '500230209201', name: '新村村民委员会', parent_code: '500230209' }]);
+});

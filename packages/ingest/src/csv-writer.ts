@@ -42,3 +42,23 @@ export function createCsvWriter(options: CsvWriterOptions): Stringifier {
     },
   });
 }
+
+/** The header cells of every rejections download: the line, the reasons, then the row's own columns. */
+export const REJECTION_COLUMNS = ['行号 line', '原因 reasons'] as const;
+
+/**
+ * A rejections download (every refused row of an upload with its line, its reasons and its cells
+ * as uploaded): write `rejectionCells(…)` per row.
+ */
+export function createRejectionsWriter(columns: readonly string[]): Stringifier {
+  return createCsvWriter({ columns: [...REJECTION_COLUMNS, ...columns] });
+}
+
+export function rejectionCells(
+  line: number,
+  reasons: readonly string[],
+  row: Readonly<Record<string, unknown>>,
+  columns: readonly string[],
+): unknown[] {
+  return [line, reasons.join('; '), ...columns.map((c) => row[c] ?? '')];
+}

@@ -1,4 +1,5 @@
 import type yauzl from 'yauzl';
+import { numberText } from './excel-number.js';
 import {
   EXCEL_MAX_CELL_CHARS,
   EXCEL_MAX_COLUMNS,
@@ -69,7 +70,8 @@ function dateText(serial: string, date1904: boolean): string {
 /**
  * Streams the rows of a worksheet part. Cells read as Excel shows them: shared and inline strings
  * (rich-text runs joined, phonetic guides left out), a formula's cached result, numbers as written
- * in the XML, numbers in a date style as YYYY-MM-DD, booleans as true/false, errors as ''.
+ * in the XML (past 15 digits, which Excel cannot keep, as Excel shows them: `5.00230E+17`), numbers
+ * in a date style as YYYY-MM-DD, booleans as true/false, errors as ''.
  */
 export async function* readSheetRows(
   zip: ZipArchive,
@@ -120,7 +122,7 @@ export async function* readSheetRows(
         return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : value;
       default:
         if (c.value === undefined) return c.inline ?? '';
-        return context.isDateStyle(c.style) ? dateText(value, context.date1904) : value.trim();
+        return context.isDateStyle(c.style) ? dateText(value, context.date1904) : numberText(value);
     }
   }
 

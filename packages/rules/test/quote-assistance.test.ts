@@ -1,6 +1,6 @@
 import t from 'tap';
 import { assistanceTable, BUILT_IN_POLICIES, resolveIdentities } from '../src/index.js';
-import { policy, q, summary } from './helpers.js';
+import { policy, q, SEED, summary, withOperatorData } from './helpers.js';
 
 // Assistance per identity and tier, typed in from the notices (not read back from the JSON), so a
 // wrong document cannot agree with itself. `null` = the identity gets nothing in that tier.
@@ -259,4 +259,75 @@ t.test('assistanceTable looks an identity up by code', async (t) => {
   );
   t.equal(table?.['disability-card'], undefined, 'not listed');
   t.equal(assistanceTable(policy('cq-2024')), undefined, '000#六: no table');
+});
+
+t.test('no tier asked: an identity assisted only in tier 2 is told that tier 2 is fully assisted', async (t) => {
+  const cq2025 = policy('cq-2025');
+  const cq2023 = policy('cq-2023');
+  const tierTwoOnly = (r: ReturnType<typeof q>) =>
+    r.ok ? r.quote.reasons.filter((x) => x.rule.startsWith('tier-2-')) : [];
+  const rows = [
+    { clause: '003#五(三)', doc: cq2025, label: '在乡老复员军人', tier1: 40000, tier2: 77500 },
+    { clause: '003#五(三)', doc: cq2025, label: '病故军人遗属', tier1: 40000, tier2: 77500 },
+    { clause: '003#五(三)', doc: cq2025, label: '因公牺牲军人遗属', tier1: 40000, tier2: 77500 },
+    { clause: '003#五(三)', doc: cq2025, label: '烈士遗属', tier1: 40000, tier2: 77500 },
+    { clause: '003#五(三)', doc: cq2025, label: '60周岁以上烈士子女', tier1: 40000, tier2: 77500 },
+    { clause: '002#二(四)1', doc: cq2023, label: '在乡老复员军人', tier1: 35000, tier2: 72500 },
+  ];
+  const seedOf = (clause: string) => (clause.startsWith('003') ? SEED.s003 : SEED.s002);
+  for (const row of rows) {
+    const paidOn = row.doc.periods.concentrated.from;
+    const r = q(row.doc, { paidOn, identities: [row.label] });
+    t.match(
+      summary(r),
+      { standardFen: row.tier1, assistanceFen: 0, personalFen: row.tier1, assistanceIdentity: null },
+      `${row.clause} ${row.label}: tier 1 is what was quoted, with nothing assisted`,
+    );
+    const said = tierTwoOnly(r);
+    t.equal(said.length, 1, `${row.clause} ${row.label}: one reason speaks of tier 2`);
+    t.equal(said[0]?.rule, 'tier-2-fully-assisted', `${row.clause} ${row.label}: tier 2 is fully assisted`);
+    t.equal(said[0]?.source, `${seedOf(row.clause)}#${row.clause.split('#')[1]}`, `cites ${row.clause}`);
+    t.match(
+      said[0]?.text,
+      `the person pays 0 yuan instead of ${row.tier1 / 100} yuan`,
+      `${row.clause} ${row.label}: the text gives both amounts`,
+    );
+    const tier2 = q(row.doc, { paidOn, tier: 2, identities: [row.label] });
+    t.match(
+      summary(tier2),
+      { standardFen: row.tier2, assistanceFen: row.tier2, personalFen: 0 },
+      `${row.clause} ${row.label}: and asking for tier 2 quotes it so`,
+    );
+  }
+
+  const paidOn = '2024-11-01';
+  const chosen = q(cq2025, { paidOn, tier: 1, identities: ['在乡老复员军人'] });
+  t.same(tierTwoOnly(chosen), [], 'tier 1 asked for: the desk chose, only the tier-1 reason stays');
+  t.ok(
+    chosen.ok && chosen.quote.reasons.some((x) => x.rule === 'assistance-other-tier'),
+    'which still says the identity brings nothing in tier 1',
+  );
+  t.same(tierTwoOnly(q(cq2025, { paidOn, tier: 2, identities: ['在乡老复员军人'] })), [], 'tier 2 asked for');
+  t.same(
+    tierTwoOnly(q(cq2025, { paidOn, identities: ['城乡低保对象'] })),
+    [],
+    '003#五(二): 低保 is assisted in both tiers and pays more in tier 2, so nothing is said',
+  );
+
+  const both = q(cq2025, { paidOn, identities: ['城乡低保对象', '烈士遗属'] });
+  t.match(summary(both), { assistanceIdentity: 'subsistence-allowance', personalFen: 4000 }, '003#五 就高 in tier 1');
+  t.match(
+    tierTwoOnly(both)[0]?.text,
+    /烈士遗属 \(martyr-family\).*pays 0 yuan instead of 40 yuan/,
+    '003#五(三): with 低保 too, tier 2 still costs nothing against 40 yuan in tier 1',
+  );
+
+  const partly = withOperatorData('cq-2025', (d) => {
+    const row = d.assistance?.rows.find((x) => x.identities.includes('old-demobilized-soldier'));
+    if (row) row.tier2Fen = 50000;
+  });
+  const partial = tierTwoOnly(q(partly, { paidOn, identities: ['在乡老复员军人'] }));
+  t.equal(partial[0]?.rule, 'tier-2-assisted', 'a tier-2 amount below the tier-2 standard is not called full');
+  t.match(partial[0]?.text, 'pays 275 yuan instead of 400 yuan', 'and the text gives what is left to pay');
+  t.equal(partial[0]?.source, `${SEED.s003}#五(三)`, 'citing the row');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkRows, policy, q, type Row } from './helpers.js';
+import { checkRows, policy, q, type Row, SEED, summary } from './helpers.js';
 
 const cq2023 = policy('cq-2023');
 const cq2024 = policy('cq-2024');
@@ -254,12 +254,6 @@ t.test('college students', async (t) => {
       expect: { code: 'POLICY_INCOMPLETE', missing: ['standards.collegeStudent'] },
     },
     {
-      clause: '002#二(二) (academic-year standard only)',
-      doc: cq2023,
-      request: { category: 'college-student', paidOn: '2022-11-01' },
-      expect: { code: 'POLICY_INCOMPLETE', missing: ['standards.collegeStudent'] },
-    },
-    {
       clause: '004#3 (single tier)',
       doc: xiaoyi,
       request: { category: 'college-student', paidOn: '2023-10-10', tier: 2 },
@@ -272,6 +266,107 @@ t.test('college students', async (t) => {
     graduate.ok && graduate.quote.reasons.some((r) => r.rule === 'college-graduate' && r.source.endsWith('#三(三)')),
     '002#三(三) is cited for a graduate',
   );
-  const academic = q(cq2023, { category: 'college-student', paidOn: '2022-11-01' });
-  t.match(academic.ok ? '' : academic.error.message, /2022-09-01\.\.2023-08-31/, 'the message names the academic year');
+});
+
+t.test('2023 college students: the academic-year price of 002#二(二), with cover for that academic year', async (t) => {
+  const college = (paidOn: string, extra: Partial<Row['request']> = {}) => ({
+    category: 'college-student' as const,
+    paidOn,
+    ...extra,
+  });
+  const rows: Row[] = [
+    {
+      clause: '002#二(二) (tier 1, concentrated period)',
+      doc: cq2023,
+      request: college('2022-11-01'),
+      expect: {
+        standardFen: 32000,
+        personalFen: 32000,
+        benefitStart: '2022-09-01',
+        benefitEnd: '2023-08-31',
+        waitingDays: 0,
+      },
+    },
+    {
+      clause: '002#二(二) (tier 2)',
+      doc: cq2023,
+      request: college('2022-12-31', { tier: 2 }),
+      expect: { standardFen: 69500, personalFen: 69500, benefitStart: '2022-09-01', benefitEnd: '2023-08-31' },
+    },
+    {
+      clause: '002#二(二) + 002#三(三) (graduating: cover to Dec 31 of the graduation year)',
+      doc: cq2023,
+      request: college('2022-11-01', { studentStatus: 'graduating' }),
+      expect: { standardFen: 32000, benefitStart: '2022-09-01', benefitEnd: '2023-12-31' },
+    },
+    {
+      clause: '002#二(二) + 002#三(三) (paid in February: from the 1st of the next month)',
+      doc: cq2023,
+      request: college('2023-02-10'),
+      expect: { standardFen: 32000, benefitStart: '2023-03-01', benefitEnd: '2023-08-31', waitingDays: 19 },
+    },
+    {
+      clause: '002#二(二) + 002#三(三) (paid in May: 90 days, still inside the academic year)',
+      doc: cq2023,
+      request: college('2023-05-10'),
+      expect: { benefitStart: '2023-08-08', benefitEnd: '2023-08-31', waitingDays: 90 },
+    },
+    {
+      clause: '002#二(二) + 002#三(三) (paid in July: 90 days would end after the academic year)',
+      doc: cq2023,
+      request: college('2023-07-10'),
+      expect: { code: 'ENROLLMENT_CLOSED' },
+    },
+    {
+      clause: '002#二(二) + 002#三(一) (a graduate paying in July: the notice states no fiscal subsidy)',
+      doc: cq2023,
+      request: college('2023-07-10', { studentStatus: 'graduating' }),
+      expect: { code: 'POLICY_INCOMPLETE', missing: ['fiscalSubsidyPerCapitaFen'] },
+    },
+    {
+      clause: '002#二(二) + 002#三(一) (before the period opens)',
+      doc: cq2023,
+      request: college('2022-10-24'),
+      expect: { code: 'ENROLLMENT_CLOSED' },
+    },
+    {
+      clause: '002#二(四)1 (assistance against the academic-year standard, capped)',
+      doc: cq2023,
+      request: college('2022-11-01', { identities: ['特困人员'] }),
+      expect: { standardFen: 32000, assistanceFen: 32000, personalFen: 0, assistanceIdentity: 'extreme-poverty' },
+    },
+  ];
+  checkRows(t, rows);
+
+  const r = q(cq2023, college('2022-11-01'));
+  const reasons = r.ok ? r.quote.reasons : [];
+  const said = reasons.find((x) => x.rule === 'college-academic-year');
+  t.equal(said?.source, `${SEED.s002}#二(二)`, 'a reason cites 002#二(二) for the academic-year price');
+  t.match(said?.text, /academic year 2022-09-01\.\.2023-08-31/, 'and names the academic year');
+  t.match(
+    reasons.find((x) => x.rule === 'standard')?.text,
+    /academic year 2022-09-01\.\.2023-08-31, tier 1: 320 yuan/,
+    'the standard reason names the price',
+  );
+  t.ok(
+    reasons.some((x) => x.rule === 'benefit-academic-year'),
+    'the cover reason says it follows the academic year',
+  );
+  t.notOk(
+    reasons.some((x) => x.rule === 'benefit-year'),
+    'no reason claims the calendar-year cover',
+  );
+
+  const late = q(cq2023, college('2023-07-10'));
+  t.match(
+    late.ok ? null : late.error.message,
+    /academic year|2023-08-31/,
+    'the refusal names the end of the cover the price is for',
+  );
+  const residentQuote = q(cq2023, { paidOn: '2022-11-01' });
+  t.match(
+    summary(residentQuote),
+    { standardFen: 35000, benefitStart: '2023-01-01', benefitEnd: '2023-12-31' },
+    '002#二(二): residents keep the calendar-year standard and cover',
+  );
 });

@@ -1,7 +1,7 @@
-import type { Database } from '@rmi/db';
+import type { AuditLogTable } from '@rmi/db';
 import { maskIdNumbersIn } from '@rmi/rules';
-import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Actor } from './actor.js';
 
 export interface AuditEntry {
   action: string;
@@ -11,27 +11,38 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** The tables an audit row needs; any service's narrowed database that has them will do. */
+export interface AuditDatabase {
+  'core.audit_log': AuditLogTable;
+}
+
+/** The row of an entry. ID numbers are masked on the way in, wherever they appear. */
+export function auditRow(service: string, actor: Actor, entry: AuditEntry): Insertable<AuditLogTable> {
+  return {
+    service,
+    actor_key_id: actor.keyId,
+    action: entry.action,
+    entity: entry.entity,
+    entity_id: entry.entityId ? maskIdNumbersIn(entry.entityId) : null,
+    region_code: entry.regionCode ?? null,
+    request_id: actor.requestId,
+    details: maskIdNumbersIn(JSON.stringify(entry.details ?? {})),
+  };
+}
+
 /**
  * Records who changed what. Pass the transaction that made the change so the audit row commits
- * with it. ID numbers are masked on the way in, wherever they appear.
+ * with it; a change run through `createChangeRunner` does this itself (`change.audit(…)`).
  */
-export async function recordAudit(
-  db: Kysely<Database>,
+export async function recordAudit<DB extends AuditDatabase>(
+  db: Kysely<DB> | Transaction<DB>,
   service: string,
-  request: Pick<FastifyRequest, 'id' | 'principal'>,
+  actor: Actor,
   entry: AuditEntry,
 ): Promise<void> {
-  await db
+  // Kysely is invariant in its tables: a service's narrowed database is seen through the one table written here.
+  await (db as unknown as Kysely<AuditDatabase>)
     .insertInto('core.audit_log')
-    .values({
-      service,
-      actor_key_id: request.principal?.keyId ?? null,
-      action: entry.action,
-      entity: entry.entity,
-      entity_id: entry.entityId ? maskIdNumbersIn(entry.entityId) : null,
-      region_code: entry.regionCode ?? null,
-      request_id: String(request.id),
-      details: maskIdNumbersIn(JSON.stringify(entry.details ?? {})),
-    })
+    .values(auditRow(service, actor, entry))
     .execute();
 }

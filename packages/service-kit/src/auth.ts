@@ -2,6 +2,7 @@ import type { Role } from '@rmi/contracts';
 import type { Db } from '@rmi/db';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Actor } from './actor.js';
 import { type ApiKeysRepository, createApiKeysRepository, hashKey, type Principal } from './api-keys.repository.js';
 import { AppError, ForbiddenRoleError, OutOfScopeError, UnauthenticatedError } from './errors.js';
 
@@ -170,13 +171,19 @@ function allowRoles(allowed: readonly Role[]): onRequestAsyncHookHandler {
   };
 }
 
-/** Whether a region (division code) lies inside the key's region; codes nest by prefix. */
-export function regionInScope(principal: Principal, regionCode: string): boolean {
-  if (principal.role === 'admin' || principal.role === 'service') return true;
-  if (!principal.regionCode) return principal.role === 'department-feed';
-  return regionCode.startsWith(principal.regionCode);
+/** The part of a caller (a Principal, or the Actor domain code is given) that scope is decided on. */
+type Scope = Pick<Actor, 'role' | 'regionCode'>;
+
+/**
+ * Whether a region (division code) lies inside the key's region; codes nest by prefix. A caller
+ * without a key (role null) has no scope at all.
+ */
+export function regionInScope(scope: Scope, regionCode: string): boolean {
+  if (scope.role === 'admin' || scope.role === 'service') return true;
+  if (!scope.regionCode) return scope.role === 'department-feed';
+  return regionCode.startsWith(scope.regionCode);
 }
 
-export function assertRegionInScope(principal: Principal, regionCode: string, what?: string): void {
-  if (!regionInScope(principal, regionCode)) throw new OutOfScopeError(what);
+export function assertRegionInScope(scope: Scope, regionCode: string, what?: string): void {
+  if (!regionInScope(scope, regionCode)) throw new OutOfScopeError(what);
 }

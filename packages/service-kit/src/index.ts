@@ -1,6 +1,8 @@
+export * from './actor.js';
 export * from './api-keys.repository.js';
 export * from './audit.js';
 export { assertRegionInScope, principalOf, regionInScope, requireOnlyRoles, requireRole } from './auth.js';
+export * from './change.js';
 export * from './clock.js';
 export * from './config.js';
 export * from './errors.js';

@@ -1,29 +1,43 @@
-import { type AppOptions, serviceKit } from '@rmi/service-kit';
+import { attachOutbox } from '@rmi/outbox';
+import { type AppOptions, createChangeRunner, serviceKit } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { type EnrollmentConfig, xlsxLimits } from './config.js';
 
 export { type EnrollmentConfig, EnrollmentConfigSchema } from './config.js';
 
-import { createEnrolmentService } from './enrolments/enrolment-service.js';
-import { attachOutboxWorker } from './events/outbox-worker.js';
+import { createApiKeysService } from './api-keys/api-keys.service.js';
+import { createAuditLogService } from './audit-log/audit-log.service.js';
+import { enrollmentDb } from './db.js';
+import { createEnrolmentsService } from './enrolments/enrolments.service.js';
+import { writeEvents } from './events/outbox.js';
+import { outboxDelivery } from './events/outbox-worker.js';
+import { createHouseholdsService } from './households/households.service.js';
 import { createRegistrationImporter } from './imports/registration-import.js';
+import { createPersonsService } from './persons/persons.service.js';
+import { createPoliciesService } from './policies/policies.service.js';
 import { createPolicyCatalog } from './policies/policy-catalog.js';
-import apiKeys from './routes/api-keys/index.js';
-import auditLog from './routes/audit-log/index.js';
-import enrolmentPayments from './routes/enrolment-payments/index.js';
+import { createRegionsService } from './regions/regions.service.js';
+import apiKeyRoutes from './routes/api-keys/index.js';
+import auditLogRoutes from './routes/audit-log/index.js';
+import enrolmentPaymentRoutes from './routes/enrolment-payments/index.js';
 import enrolmentRoutes from './routes/enrolments/index.js';
-import estimates from './routes/estimates/index.js';
-import households from './routes/households/index.js';
-import persons from './routes/persons/index.js';
-import policies from './routes/policies/index.js';
-import quotes from './routes/quotes/index.js';
-import regions from './routes/regions/index.js';
-import registrationImports from './routes/registration-imports/index.js';
-import targets from './routes/targets/index.js';
+import estimateRoutes from './routes/estimates/index.js';
+import householdRoutes from './routes/households/index.js';
+import personRoutes from './routes/persons/index.js';
+import policyRoutes from './routes/policies/index.js';
+import quoteRoutes from './routes/quotes/index.js';
+import regionRoutes from './routes/regions/index.js';
+import registrationImportRoutes from './routes/registration-imports/index.js';
+import targetRoutes from './routes/targets/index.js';
+import { createTargetsService } from './targets/targets.service.js';
 
 export const SERVICE = 'enrollment';
 
-/** The enrollment service: persons and enrolments, and the administration of schema `core`. */
+/**
+ * The enrollment service: persons and enrolments, and the administration of schema `core`. The
+ * use cases live in one folder per feature (persons/, enrolments/ …) and know nothing of HTTP;
+ * routes/ validates, calls one of them with the caller as an Actor, and answers.
+ */
 export default async function enrollmentApp(app: FastifyInstance, opts: AppOptions<EnrollmentConfig>): Promise<void> {
   await app.register(serviceKit, {
     service: SERVICE,
@@ -31,32 +45,42 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
     db: opts.db,
     config: opts.config,
   });
-  await app.register(apiKeys, { db: opts.db });
-  await app.register(regions, { db: opts.db });
-  await app.register(targets, { db: opts.db });
-  await app.register(persons, { db: opts.db });
-  await app.register(households, { db: opts.db });
-  await app.register(auditLog, { db: opts.db });
-  const catalog = createPolicyCatalog(opts.db, { ttlMs: opts.config.POLICY_CACHE_MS, log: app.log });
-  await app.register(policies, { db: opts.db, catalog });
-  await app.register(quotes, { catalog });
-  await app.register(estimates, { catalog });
-  const enrolments = createEnrolmentService(opts.db, catalog);
-  await app.register(enrolmentRoutes, { db: opts.db, enrolments });
-  await app.register(enrolmentPayments, { enrolments });
+  const db = enrollmentDb(opts.db);
+  // Every write commits its audit rows and events together; the worker then delivers them at once
+  // instead of at its next poll (`outbox` is decorated below, before the first request).
+  const change = createChangeRunner(db, {
+    service: SERVICE,
+    writeEvents,
+    afterCommit: () => app.outbox.nudge(),
+  });
+  const catalog = createPolicyCatalog(db, { ttlMs: opts.config.POLICY_CACHE_MS, log: app.log });
+  const enrolments = createEnrolmentsService({ db, change, catalog });
+
+  await app.register(apiKeyRoutes, {
+    keys: createApiKeysService({ db, change, forgetKeys: () => app.forgetApiKeys() }),
+  });
+  await app.register(regionRoutes, { regions: createRegionsService({ db, change }) });
+  await app.register(targetRoutes, { targets: createTargetsService({ db, change }) });
+  await app.register(personRoutes, { persons: createPersonsService({ db, change }) });
+  await app.register(householdRoutes, { households: createHouseholdsService({ db, change }) });
+  await app.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
+  await app.register(policyRoutes, { policies: createPoliciesService({ change, catalog }) });
+  await app.register(quoteRoutes, { catalog });
+  await app.register(estimateRoutes, { catalog });
+  await app.register(enrolmentRoutes, { enrolments });
+  await app.register(enrolmentPaymentRoutes, { enrolments });
   const importer = createRegistrationImporter(opts.db, catalog, app.log, {
     sessions: opts.config.IMPORT_SESSIONS,
     statementTimeoutMs: opts.config.IMPORT_STATEMENT_TIMEOUT_MS,
     xlsx: xlsxLimits(opts.config),
   });
-  await app.register(registrationImports, { db: opts.db, importer, maxBytes: opts.config.IMPORT_MAX_BYTES });
-  app.addHook('onClose', () => importer.drain());
-  // Routes that record events may call `request.server.outbox.nudge()` once their transaction commits.
-  attachOutboxWorker(app, opts.db, opts.config);
-  // A change answered successfully has committed its events: deliver them now, not at the next poll.
-  // Public routes (quotes, estimates) change nothing; a nudge there would only cost a query.
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.method !== 'GET' && reply.statusCode < 400 && !request.routeOptions.config?.public) app.outbox.nudge();
-    done();
+  await app.register(registrationImportRoutes, {
+    db: opts.db,
+    importer,
+    maxBytes: opts.config.IMPORT_MAX_BYTES,
+    // An import records its events in a transaction of its own session, not through `change`.
+    onFinished: () => app.outbox.nudge(),
   });
+  app.addHook('onClose', () => importer.drain());
+  attachOutbox(app, outboxDelivery(opts.db, opts.config));
 }

@@ -1,55 +1,21 @@
 import type { XlsxLimits } from '@rmi/ingest';
+import { type EventSubscriber, outboxConfigShape, eventSubscribers as subscribersOrDefault } from '@rmi/outbox';
 import { baseConfigShape } from '@rmi/service-kit';
 import { z } from 'zod';
 
-export interface EventSubscriber {
-  /** Keys the subscriber's cursor in `enrollment.outbox_cursors`: a renamed one starts from the first event. */
-  name: string;
-  url: string;
-}
-
-const SUBSCRIBER_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-
-/** `name=url,name=url`. Messages name the entry, never its URL, which may carry credentials. */
-const EventSubscribersSchema = z.string().transform((value, ctx): EventSubscriber[] => {
-  const subscribers: EventSubscriber[] = [];
-  const entries = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  for (const [i, entry] of entries.entries()) {
-    const eq = entry.indexOf('=');
-    const name = entry.slice(0, Math.max(eq, 0)).trim();
-    const url = eq < 0 ? '' : entry.slice(eq + 1).trim();
-    const problem = !SUBSCRIBER_NAME.test(name)
-      ? 'expected name=url, the name in lowercase letters, digits and dashes'
-      : !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)
-        ? `the URL of ${name} is not an http(s) URL`
-        : subscribers.some((s) => s.name === name)
-          ? `${name} is named twice`
-          : null;
-    if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: ${problem}` });
-    else subscribers.push({ name, url });
-  }
-  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'names no subscriber' });
-  return subscribers;
-});
+export type { EventSubscriber } from '@rmi/outbox';
 
 export const EnrollmentConfigSchema = z.object({
   ...baseConfigShape,
   // Quotes read the policies in force from memory; a document loaded through another replica is
   // seen here after at most this long (a load through this one is seen at once).
   POLICY_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
-  // Where outbox events go; unset means reporting alone, at REPORTING_URL (see eventSubscribers).
-  EVENT_SUBSCRIBERS: EventSubscribersSchema.optional(),
+  // EVENT_SUBSCRIBERS (unset: reporting alone, at REPORTING_URL), OUTBOX_POLL_MS,
+  // OUTBOX_RETENTION_DAYS, OUTBOX_MAX_ATTEMPTS: the outbox's keys, alike in every publisher.
+  ...outboxConfigShape,
   // The `service` key presented to subscribers. Without it the worker does not start: events are
   // still recorded, and wait in the outbox for a replica that has a key.
   SERVICE_API_KEY: z.string().min(1).optional(),
-  // How often the outbox is looked at when no commit on this replica nudged the worker: events
-  // recorded through other replicas are picked up within this.
-  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
-  // Delivered events stay this long, so a subscriber can be replayed from a reset cursor (0 keeps all).
-  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   // Imports running at once on this replica, each on a session of its own beside the request pool;
   // one more waits DB_ACQUIRE_TIMEOUT_MS, then is answered 503 DATABASE_BUSY.
   IMPORT_SESSIONS: z.coerce.number().int().min(1).max(20).default(3),
@@ -108,7 +74,8 @@ export function xlsxLimits(config: EnrollmentConfig): XlsxLimits {
 
 /** The configured subscribers, or reporting's `/v1/events` when none are configured. */
 export function eventSubscribers(config: EnrollmentConfig): EventSubscriber[] {
-  return (
-    config.EVENT_SUBSCRIBERS ?? [{ name: 'reporting', url: `${config.REPORTING_URL.replace(/\/+$/, '')}/v1/events` }]
-  );
+  return subscribersOrDefault(config, {
+    name: 'reporting',
+    url: `${config.REPORTING_URL.replace(/\/+$/, '')}/v1/events`,
+  });
 }

@@ -2,7 +2,7 @@ import { createPolicyStore } from '@rmi/db';
 import { createTestKey } from '@rmi/service-kit';
 import t from 'tap';
 import { effectiveStatus } from '../src/enrolments/enrolment-view.js';
-import type { EnrolmentRow } from '../src/repositories/enrolments.repository.js';
+import type { EnrolmentRow } from '../src/enrolments/enrolments.repository.js';
 import { idNumbers, loadCq2026, setup } from './helpers.js';
 
 const { app, db } = await setup(t);
@@ -340,7 +340,7 @@ t.test('more rejections: not eligible, deceased, not a newborn, no guardian rout
 
   const deceased = await person();
   await db.updateTable('enrollment.persons').set({ died_on: '2026-01-05' }).where('id_number', '=', deceased).execute();
-  t.match((await register({ idNumber: deceased, year: 2026 })).json(), { status: 422, code: 'PERSON_DECEASED' });
+  t.match((await register({ idNumber: deceased, year: 2026 })).json(), { status: 409, code: 'PERSON_DECEASED' });
 
   const guardian = await person();
   await pay('POS-NB', { idNumber: guardian, year: 2026, paidOn: '2026-01-15', amountFen: 42000 });

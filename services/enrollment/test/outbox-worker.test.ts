@@ -1,44 +1,37 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type Db } from '@rmi/db';
-import reportingApp, { SERVICE as REPORTING } from '@rmi/reporting/app';
+import { createOutboxWorker, type OutboxWorkerOptions, pruneOutbox } from '@rmi/outbox';
+import { captureOutboxLog, settleOutbox, waitFor } from '@rmi/outbox/testing';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Test } from 'tap';
 import t from 'tap';
-import { request } from 'undici';
 import enrollmentApp, { SERVICE as ENROLLMENT } from '../src/app.js';
 import { EnrollmentConfigSchema, eventSubscribers } from '../src/config.js';
-import { type EnrollmentTopic, recordEvent } from '../src/events/outbox.js';
-import { pruneOutbox } from '../src/events/outbox-retention.js';
-import { createOutboxWorker, type OutboxLog, type OutboxWorkerOptions } from '../src/events/outbox-worker.js';
+import { ENROLLMENT_OUTBOX, recordEvent, writeEvents } from '../src/events/outbox.js';
 
 const ID_NUMBER = '500230200001010018';
 const MASKED = '500230********0018';
+const VILLAGE = '500230209200';
+
+/** A payment's event, as enrollment records it; `seq` tells them apart. */
+const paid = (seq: number | string) => ({
+  idNumber: ID_NUMBER,
+  year: 2025,
+  regionCode: VILLAGE,
+  paymentId: `pay-${seq}`,
+  personalFen: 40_000,
+  assistanceFen: 0,
+  assistanceIdentity: null,
+  benefitStart: '2025-01-01',
+  benefitEnd: '2025-12-31',
+});
 
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** A log that keeps every entry, to check what a failure writes (and that no secret is in it). */
-function captureLog(): OutboxLog & { entries: string[] } {
-  const entries: string[] = [];
-  const keep = (level: string) => (obj: Record<string, unknown>, msg: string) => {
-    entries.push(JSON.stringify({ level, msg, ...obj }));
-  };
-  return { entries, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
 
 interface Call {
@@ -48,13 +41,13 @@ interface Call {
   body: { source: string; events: Array<{ id: number; topic: string; payload: unknown; createdAt: string }> };
 }
 
-/** A subscriber of our own: answers `answer(n)` to its n-th call (1-based) after `delayMs`. */
-async function stubReceiver(t: Test, answer: (n: number) => number = () => 200, delayMs = 0) {
+/** A subscriber of our own: answers `answer(n, body)` to its n-th call (1-based) after `delayMs`. */
+async function stubReceiver(t: Test, answer: (n: number, body: Call['body']) => number = () => 200, delayMs = 0) {
   const calls: Call[] = [];
   const answered: number[] = [];
   const app = Fastify();
   app.post('/v1/events', async (req, reply) => {
-    const status = answer(calls.length + 1);
+    const status = answer(calls.length + 1, req.body as Call['body']);
     calls.push({ at: Date.now(), status, authorization: req.headers.authorization, body: req.body as Call['body'] });
     if (delayMs) await sleep(delayMs);
     answered.push(Date.now());
@@ -70,32 +63,27 @@ async function stubReceiver(t: Test, answer: (n: number) => number = () => 200, 
   const url = `${await listen(app)}/v1/events`;
   t.teardown(() => app.close());
   const ids = (status = 200) => calls.filter((c) => c.status === status).flatMap((c) => c.body.events.map((e) => e.id));
-  return { url, calls, answered, ids };
+  return { url, calls, answered, ids, close: () => app.close() };
 }
 
-/** A database clone with reporting listening on it, and a service key. */
+/** A database clone and a service key; subscribers are stubs of each test's own. */
 async function setup(t: Test) {
   const tdb = await createTestDatabase();
-  const reporting = await buildApp(REPORTING, reportingApp, { db: tdb.db, config: testConfig() });
-  const reportingUrl = `${await listen(reporting)}/v1/events`;
   const key = await createTestKey(tdb.db, 'service');
   const workers: Array<{ stop(): Promise<void> }> = [];
   t.teardown(async () => {
     await Promise.all(workers.map((w) => w.stop()));
-    await reporting.close();
     await tdb.destroy();
   });
   const db = tdb.db;
   return {
     db,
-    url: tdb.url,
-    reportingUrl,
     key: key.key,
-    worker(options: Partial<OutboxWorkerOptions> = {}) {
-      const log = captureLog();
+    worker(options: Partial<OutboxWorkerOptions> & Pick<OutboxWorkerOptions, 'subscribers'>) {
+      const log = captureOutboxLog();
       const worker = createOutboxWorker({
+        ...ENROLLMENT_OUTBOX,
         db,
-        subscribers: [{ name: 'reporting', url: reportingUrl }],
         apiKey: key.key,
         log,
         pollMs: 20,
@@ -110,11 +98,14 @@ async function setup(t: Test) {
   };
 }
 
+type Write = (trx: Db, seq: number) => Promise<void>;
+const writePaid: Write = (trx, seq) => recordEvent(trx, 'enrolment.paid', paid(seq));
+
 /** Records events, each in its own committed transaction; returns their outbox ids. */
-async function record(db: Db, count: number, topic: EnrollmentTopic = 'enrolment.paid'): Promise<number[]> {
+async function record(db: Db, count: number, write: Write = writePaid): Promise<number[]> {
   const before = await maxOutboxId(db);
   for (let i = 0; i < count; i++) {
-    await db.transaction().execute((trx) => recordEvent(trx, topic, { idNumber: ID_NUMBER, year: 2025, seq: i }));
+    await db.transaction().execute((trx) => write(trx, i));
   }
   const rows = await db.selectFrom('enrollment.outbox').select('id').where('id', '>', before).orderBy('id').execute();
   return rows.map((r) => r.id);
@@ -128,20 +119,7 @@ async function maxOutboxId(db: Db): Promise<number> {
   return Number(row?.id ?? 0);
 }
 
-/**
- * Waits until every recorded event is past the delivery horizon. Test databases share one server,
- * and a transaction left open in another database holds the horizon back for a moment.
- */
-async function settle(db: Db): Promise<void> {
-  await waitFor('events past the delivery horizon', async () => {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from enrollment.outbox
-      where xid >= pg_snapshot_xmin(pg_current_snapshot())`.execute(db);
-    return rows[0]?.n === 0;
-  });
-}
-
-const received = (db: Db) =>
-  db.selectFrom('reporting.received_events').selectAll().where('source', '=', 'enrollment').orderBy('id').execute();
+const settle = (db: Db) => settleOutbox(db, ENROLLMENT_OUTBOX.schema);
 
 const cursor = (db: Db, subscriber = 'reporting') =>
   db
@@ -155,54 +133,11 @@ const cursor = (db: Db, subscriber = 'reporting') =>
     .where('subscriber', '=', subscriber)
     .executeTakeFirst();
 
-t.test('events land in reporting exactly once, in order, with their payloads', async (t) => {
-  const { db, worker } = await setup(t);
-  const ids = await record(db, 3);
-  // Two events of one transaction keep their order too.
-  await db.transaction().execute(async (trx) => {
-    await recordEvent(trx, 'person.registered', { idNumber: ID_NUMBER });
-    await recordEvent(trx, 'enrolment.registered', { idNumber: ID_NUMBER, year: 2025 });
-  });
-  const all = [
-    ...ids,
-    ...(await db.selectFrom('enrollment.outbox').select('id').where('id', '>', ids[2]!).execute()).map((r) => r.id),
-  ];
-
-  const w = worker();
-  await settle(db);
-  t.same(await w.deliverOnce(), { reporting: { status: 'delivered', events: 5, throughId: all[4] } });
-  const rows = await received(db);
-  t.same(
-    rows.map((r) => r.id),
-    all,
-    'every event, in id order',
-  );
-  t.same(
-    rows.map((r) => r.topic),
-    ['enrolment.paid', 'enrolment.paid', 'enrolment.paid', 'person.registered', 'enrolment.registered'],
-  );
-  t.same(rows[0]?.payload, { idNumber: ID_NUMBER, year: 2025, seq: 0 });
-  t.match(await cursor(db), { delivered_through: all[4], attempts: 0, last_error: null });
-
-  t.same(await w.deliverOnce(), { reporting: { status: 'idle' } }, 'nothing left');
-  t.same(await received(db), rows, 'a second pass adds nothing');
-
-  // Started, the worker picks up a new event on a nudge.
-  w.start();
-  const [later] = await record(db, 1, 'target.set');
-  w.nudge();
-  await waitFor('the nudged event', async () => (await received(db)).some((r) => r.id === later));
-  t.same(
-    (await received(db)).map((r) => r.id),
-    [...all, later],
-  );
-});
-
 t.test('a backlog goes out in batches of 200, in order, with the service key', async (t) => {
   const { db, worker, key } = await setup(t);
   const stub = await stubReceiver(t);
   await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < 450; i++) await recordEvent(trx, 'enrolment.paid', { seq: i });
+    for (let i = 0; i < 450; i++) await recordEvent(trx, 'enrolment.paid', paid(i));
   });
   const w = worker({ subscribers: [{ name: 'stub', url: stub.url }] });
   w.start();
@@ -224,22 +159,23 @@ t.test('a backlog goes out in batches of 200, in order, with the service key', a
   );
   t.match(stub.calls[0]?.body.events[0], {
     topic: 'enrolment.paid',
-    payload: { seq: 0 },
+    payload: { paymentId: 'pay-0' },
     createdAt: /^\d{4}-\d\d-\d\dT.*Z$/,
   });
   t.match(await cursor(db, 'stub'), { delivered_through: ids[449], attempts: 0 });
 });
 
 t.test('a failing subscriber is retried with backoff while later events wait; others carry on', async (t) => {
-  const { db, worker, key, reportingUrl } = await setup(t);
+  const { db, worker, key } = await setup(t);
   let failing = true;
   const stub = await stubReceiver(t, () => (failing ? 503 : 200));
+  const steady = await stubReceiver(t);
   const first = await record(db, 3);
   await settle(db);
   const w = worker({
     subscribers: [
       { name: 'flaky', url: stub.url },
-      { name: 'reporting', url: reportingUrl },
+      { name: 'steady', url: steady.url },
     ],
     backoffMs: 100,
   });
@@ -255,7 +191,7 @@ t.test('a failing subscriber is retried with backoff while later events wait; ot
   // Events recorded meanwhile wait behind the failing batch, for this subscriber only.
   const later = await record(db, 2);
   w.nudge();
-  await waitFor('reporting to get all five', async () => (await received(db)).length === 5);
+  await waitFor('the steady subscriber to get all five', async () => steady.ids().length === 5);
   await waitFor('three failed attempts', async () => (await cursor(db, 'flaky'))!.attempts >= 3);
   t.equal((await cursor(db, 'flaky'))?.delivered_through, 0, 'the flaky subscriber is still at the start');
   t.same(stub.ids(200), [], 'and has accepted nothing');
@@ -302,72 +238,6 @@ t.test('backoff doubles after each failure up to the cap, and nothing is sent wh
   }
   t.same(delays, [100, 200, 350, 350]);
   t.equal(stub.calls.length, 4, 'one call per attempt');
-});
-
-t.test('a revoked or unknown key is refused with 401 and retried after backoff', async (t) => {
-  const { db, worker, key } = await setup(t);
-  await record(db, 2);
-  await settle(db);
-  const revoked = await createTestKey(db, 'service');
-  await db.updateTable('core.api_keys').set({ revoked_at: new Date() }).where('id', '=', revoked.id).execute();
-
-  const slow = { backoffMs: 200, maxBackoffMs: 1000 };
-  const withRevoked = worker({ ...slow, apiKey: revoked.key });
-  const refused = (await withRevoked.deliverOnce()).reporting;
-  t.match(refused, { status: 'failed', attempts: 1, retryInMs: 200, error: /^HTTP 401 KEY_REVOKED/ });
-  t.match((await withRevoked.deliverOnce()).reporting, { status: 'waiting' });
-  await sleep(210);
-  const unknown = worker({ ...slow, apiKey: 'rmi_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
-  t.match((await unknown.deliverOnce()).reporting, {
-    status: 'failed',
-    attempts: 2,
-    retryInMs: 400,
-    error: /^HTTP 401 UNAUTHENTICATED/,
-  });
-  const stored = await cursor(db);
-  t.match(stored, { delivered_through: 0, attempts: 2 });
-  t.notMatch(stored?.last_error, 'rmi_', 'no key in the stored error');
-  t.same(await received(db), [], 'nothing stored');
-
-  // With the right key the same cursor continues after the backoff, and the failures are cleared.
-  const fixed = worker({ ...slow, apiKey: key });
-  t.match((await fixed.deliverOnce()).reporting, { status: 'waiting' });
-  await sleep(410);
-  t.match((await fixed.deliverOnce()).reporting, { status: 'delivered', events: 2 });
-  t.match(await cursor(db), { attempts: 0, last_error: null });
-  t.equal((await received(db)).length, 2);
-});
-
-t.test('redelivering a batch (a crash after the POST, before the cursor moved) changes nothing', async (t) => {
-  const { db, worker, reportingUrl, key } = await setup(t);
-  const ids = await record(db, 4);
-  await settle(db);
-  const w = worker();
-  t.match((await w.deliverOnce()).reporting, { status: 'delivered', events: 4 });
-  const before = await received(db);
-
-  await db
-    .updateTable('enrollment.outbox_cursors')
-    .set({ delivered_through: 0, delivered_xid: '0' })
-    .where('subscriber', '=', 'reporting')
-    .execute();
-  t.match((await w.deliverOnce()).reporting, { status: 'delivered', events: 4, throughId: ids[3] });
-  t.same(await received(db), before, 'same rows, same received_at');
-
-  // What the receiver answers to that redelivery.
-  const events = (await db.selectFrom('enrollment.outbox').selectAll().orderBy('id').execute()).map((r) => ({
-    id: r.id,
-    topic: r.topic,
-    payload: r.payload,
-    createdAt: r.created_at.toISOString(),
-  }));
-  const res = await request(reportingUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ source: 'enrollment', events }),
-  });
-  t.equal(res.statusCode, 200);
-  t.same(await res.body.json(), { received: 0, duplicates: 4 });
 });
 
 t.test('only one replica delivers to a subscriber at a time', async (t) => {
@@ -422,7 +292,7 @@ t.test('an event whose transaction commits late is delivered, not skipped', asyn
     await trx.selectNoFrom((eb) => eb.fn('pg_current_xact_id', []).as('xid')).execute();
     bStarted();
     await bMayRecord;
-    await recordEvent(trx, 'enrolment.paid', { step: 'b' });
+    await recordEvent(trx, 'enrolment.paid', paid('b'));
   });
   await bHasXid;
 
@@ -435,7 +305,7 @@ t.test('an event whose transaction commits late is delivered, not skipped', asyn
     aRecorded = resolve;
   });
   const a = db.transaction().execute(async (trx) => {
-    await recordEvent(trx, 'enrolment.paid', { step: 'a' });
+    await recordEvent(trx, 'enrolment.paid', paid('a'));
     aRecorded();
     await aMayCommit;
   });
@@ -469,7 +339,7 @@ t.test('an event whose transaction commits late is delivered, not skipped', asyn
     cRecorded = resolve;
   });
   const c = db.transaction().execute(async (trx) => {
-    await recordEvent(trx, 'enrolment.paid', { step: 'c' });
+    await recordEvent(trx, 'enrolment.paid', paid('c'));
     cRecorded();
     await cMayCommit;
   });
@@ -534,6 +404,7 @@ t.test('configuration: subscribers default to reporting; bad entries are listed'
     ],
   );
   t.equal(config({}).OUTBOX_POLL_MS, 1000);
+  t.equal(config({}).OUTBOX_MAX_ATTEMPTS, 10);
   t.equal(config({}).SERVICE_API_KEY, undefined);
   let error: unknown;
   try {
@@ -558,28 +429,41 @@ t.test('configuration: subscribers default to reporting; bad entries are listed'
 });
 
 t.test('the enrollment app delivers when it has a service key, and not without one', async (t) => {
-  const { db, reportingUrl, key } = await setup(t);
+  const { db, key } = await setup(t);
+  const stub = await stubReceiver(t);
   const without = await buildApp(ENROLLMENT, enrollmentApp, {
     db,
-    config: testConfig(
-      { OUTBOX_POLL_MS: '20', EVENT_SUBSCRIBERS: `reporting=${reportingUrl}` },
-      EnrollmentConfigSchema,
-    ),
+    config: testConfig({ OUTBOX_POLL_MS: '20', EVENT_SUBSCRIBERS: `stub=${stub.url}` }, EnrollmentConfigSchema),
   });
   const [id] = await record(db, 1);
   await sleep(150);
-  t.same(await received(db), [], 'no key, no delivery');
+  t.same(stub.calls, [], 'no key, no delivery');
+  const admin = await createTestKey(db, 'admin');
+  const letter = await db
+    .insertInto('enrollment.outbox_dead_letters')
+    .values({ subscriber: 'stub', event_ids: [id!], events: '[]', attempts: 10, last_error: 'HTTP 422' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const retry = await without.inject({
+    method: 'POST',
+    url: `/v1/outbox/dead-letters/${letter.id}/retry`,
+    headers: admin.headers,
+  });
+  t.equal(retry.statusCode, 409);
+  t.equal(retry.json().code, 'DELIVERY_DISABLED', 'nor a retry');
+  await db.deleteFrom('enrollment.outbox_dead_letters').execute();
   await without.close();
 
   const app = await buildApp(ENROLLMENT, enrollmentApp, {
     db,
     config: testConfig(
-      { OUTBOX_POLL_MS: '20', EVENT_SUBSCRIBERS: `reporting=${reportingUrl}`, SERVICE_API_KEY: key },
+      { OUTBOX_POLL_MS: '20', EVENT_SUBSCRIBERS: `stub=${stub.url}`, SERVICE_API_KEY: key },
       EnrollmentConfigSchema,
     ),
   });
-  await waitFor('delivery from the app', async () => (await received(db)).length === 1);
-  t.equal((await received(db))[0]?.id, id);
+  await waitFor('delivery from the app', async () => stub.ids().length === 1);
+  t.same(stub.ids(), [id]);
+  t.equal(stub.calls[0]?.authorization, `Bearer ${key}`, 'with its service key');
   await app.close();
 });
 
@@ -606,9 +490,319 @@ t.test('retention removes old events every subscriber has, and nothing a subscri
       { subscriber: 'b', ...at(1) },
     ])
     .execute();
-  t.equal(await pruneOutbox(db, ['a', 'b', 'c'], 30), 0, 'a subscriber without a cursor holds everything');
-  t.equal(await pruneOutbox(db, ['a', 'b'], 0), 0, '0 keeps everything');
-  t.equal(await pruneOutbox(db, ['a', 'b'], 30), 2);
-  const left = (await db.selectFrom('enrollment.outbox').select('id').orderBy('id').execute()).map((r) => r.id);
-  t.same(left, ids.slice(2), 'what b has not received, and the recent one, stay');
+  t.equal(
+    await pruneOutbox(db, 'enrollment', ['a', 'b', 'c'], 30),
+    0,
+    'a subscriber without a cursor holds everything',
+  );
+  t.equal(await pruneOutbox(db, 'enrollment', ['a', 'b'], 0), 0, '0 keeps everything');
+  // A dead letter still waiting to be retried keeps the rows it will send.
+  const letter = await db
+    .insertInto('enrollment.outbox_dead_letters')
+    .values({ subscriber: 'a', event_ids: [ids[0]!], events: '[]', attempts: 10, last_error: 'HTTP 422' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const left = async () =>
+    (await db.selectFrom('enrollment.outbox').select('id').orderBy('id').execute()).map((r) => r.id);
+  t.equal(await pruneOutbox(db, 'enrollment', ['a', 'b'], 30), 1);
+  t.same(
+    await left(),
+    [ids[0], ...ids.slice(2)],
+    'what b has not received, the recent one, and the dead letter’s stay',
+  );
+
+  // Redelivered long ago, the dead letter goes, and its rows with it.
+  await db
+    .updateTable('enrollment.outbox_dead_letters')
+    .set({ redelivered_at: sql<Date>`now() - interval '40 days'` })
+    .where('id', '=', letter.id)
+    .execute();
+  t.equal(await pruneOutbox(db, 'enrollment', ['a', 'b'], 30), 1);
+  t.same(await left(), ids.slice(2));
+  t.same(await db.selectFrom('enrollment.outbox_dead_letters').select('id').execute(), [], 'the dead letter is gone');
+});
+
+const deadLetters = (db: Db) => db.selectFrom('enrollment.outbox_dead_letters').selectAll().orderBy('id').execute();
+
+t.test(
+  'a batch the subscriber keeps refusing is set aside after OUTBOX_MAX_ATTEMPTS, reported, and later events go on',
+  async (t) => {
+    const { db, worker, key } = await setup(t);
+    const poison = await record(db, 2);
+    await settle(db);
+    // The receiver crashes on these two events, and on nothing else.
+    const stub = await stubReceiver(t, (_, body) => (body.events.some((e) => poison.includes(e.id)) ? 500 : 200));
+    const options = { subscribers: [{ name: 'stub', url: stub.url }], maxAttempts: 3, backoffMs: 20, maxBackoffMs: 40 };
+    const w = worker(options);
+    // A second replica trying at the same moment: the batch is still set aside once.
+    const replica = worker(options);
+
+    const outcomes = [];
+    while (outcomes.length < 3) {
+      const both = await Promise.all([w.deliverOnce(), replica.deliverOnce()]);
+      const acted = both.map((o) => o.stub).filter((o) => o?.status !== 'busy' && o?.status !== 'waiting');
+      t.ok(acted.length <= 1, 'one replica at a time');
+      outcomes.push(...acted);
+      const waiting = both.map((o) => o.stub).find((o) => o?.status === 'waiting');
+      if (acted.length === 0) await sleep(waiting?.status === 'waiting' ? waiting.retryInMs + 5 : 5);
+    }
+    t.match(outcomes, [
+      { status: 'failed', attempts: 1 },
+      { status: 'failed', attempts: 2 },
+      { status: 'set-aside', attempts: 3, events: 2, throughId: poison[1] },
+    ]);
+    const [letter, ...others] = await deadLetters(db);
+    t.same(others, [], 'one dead letter');
+    t.match(letter, {
+      subscriber: 'stub',
+      attempts: 3,
+      last_error: `HTTP 500: overloaded while storing ${MASKED}; Bearer [key]`,
+      redelivered_at: null,
+    });
+    t.same(letter?.event_ids.map(Number), poison, 'it names the events it holds');
+    t.match(letter?.events, [
+      { id: poison[0], topic: 'enrolment.paid', payload: { idNumber: MASKED, paymentId: 'pay-0' } },
+      { id: poison[1], topic: 'enrolment.paid', payload: { idNumber: MASKED, paymentId: 'pay-1' } },
+    ]);
+    t.notMatch(JSON.stringify(letter), ID_NUMBER, 'no ID number in clear');
+    t.notMatch(JSON.stringify(letter), key, 'never the key');
+    t.match(await cursor(db, 'stub'), { delivered_through: poison[1], attempts: 0, last_error: null });
+
+    const warned = [...w.log.entries, ...replica.log.entries]
+      .map((e) => JSON.parse(e))
+      .filter((e) => e.level === 'warn' && /set aside/.test(e.msg));
+    t.match(warned, [{ subscriber: 'stub', deadLetterId: letter?.id, events: 2, fromId: poison[0], attempts: 3 }]);
+    t.match(warned[0]?.msg, `/v1/outbox/dead-letters/${letter?.id}/retry`, 'the warning says how to retry it');
+    t.notMatch([...w.log.entries, ...replica.log.entries].join('\n'), ID_NUMBER);
+
+    // The subscriber's later events are no longer held behind the refused batch.
+    const later = await record(db, 2);
+    await settle(db);
+    t.match((await w.deliverOnce()).stub, { status: 'delivered', events: 2, throughId: later[1] });
+    t.same(stub.ids(200), later, 'accepted, in order');
+    t.equal(
+      (await db.selectFrom('enrollment.outbox').select('id').where('id', 'in', poison).execute()).length,
+      2,
+      'the refused events stay in the outbox for a retry',
+    );
+  },
+);
+
+t.test('a subscriber that is away is retried for ever: only a refusal of the batch sets it aside', async (t) => {
+  const { db, worker } = await setup(t);
+  await record(db, 1);
+  await settle(db);
+  const busy = await stubReceiver(t, () => 503);
+  const closed = await stubReceiver(t);
+  const closedUrl = closed.url;
+  // Nothing listens on the port any more: connection refused.
+  await closed.close();
+  const w = worker({
+    subscribers: [
+      { name: 'busy', url: busy.url },
+      { name: 'gone', url: closedUrl },
+    ],
+    maxAttempts: 2,
+    backoffMs: 10,
+    maxBackoffMs: 10,
+  });
+  let failures = 0;
+  while (failures < 10) {
+    const outcomes = Object.values(await w.deliverOnce());
+    t.notOk(
+      outcomes.some((o) => o.status === 'set-aside'),
+      'never set aside',
+    );
+    failures += outcomes.filter((o) => o.status === 'failed').length;
+    await sleep(12);
+  }
+  t.same(await deadLetters(db), [], 'no dead letter');
+  t.match(await cursor(db, 'busy'), { delivered_through: 0, last_error: /^HTTP 503/ });
+  t.match(await cursor(db, 'gone'), { delivered_through: 0, last_error: /ECONNREFUSED/ });
+});
+
+t.test(
+  'an admin lists dead letters and retries one once the subscriber is fixed; retries at once send it once',
+  async (t) => {
+    const { db, key } = await setup(t);
+    let fixed = false;
+    const poison = await record(db, 1);
+    const stub = await stubReceiver(t, (_, body) =>
+      !fixed && body.events.some((e) => poison.includes(e.id)) ? 422 : 200,
+    );
+    const app = await buildApp(ENROLLMENT, enrollmentApp, {
+      db,
+      config: testConfig(
+        {
+          OUTBOX_POLL_MS: '20',
+          OUTBOX_MAX_ATTEMPTS: '2',
+          EVENT_SUBSCRIBERS: `stub=${stub.url}`,
+          SERVICE_API_KEY: key,
+        },
+        EnrollmentConfigSchema,
+      ),
+    });
+    t.teardown(() => app.close());
+    const admin = await createTestKey(db, 'admin');
+    const inject = (method: 'GET' | 'POST', url: string, headers = admin.headers) =>
+      app.inject({ method, url, headers });
+
+    await waitFor('the batch to be set aside', async () => (await deadLetters(db)).length === 1);
+    const [later] = await record(db, 1);
+    await waitFor('the later event', async () => stub.ids(200).includes(later!));
+
+    const list = await inject('GET', '/v1/outbox/dead-letters');
+    t.equal(list.statusCode, 200);
+    t.match(list.headers['content-type'], /^application\/json/);
+    t.match(list.json(), [
+      {
+        subscriber: 'stub',
+        status: 'set-aside',
+        attempts: 2,
+        lastError: /^HTTP 422/,
+        redeliveredAt: null,
+        events: [{ id: poison[0], topic: 'enrolment.paid', payload: { idNumber: MASKED } }],
+      },
+    ]);
+    t.notMatch(list.body, ID_NUMBER, 'ID numbers masked');
+    const id = list.json()[0].id as number;
+
+    for (const role of ['county-operator', 'service'] as const) {
+      const other = await createTestKey(db, role, role === 'service' ? {} : { regionCode: '500230' });
+      for (const [method, url] of [
+        ['GET', '/v1/outbox/dead-letters'],
+        ['POST', `/v1/outbox/dead-letters/${id}/retry`],
+      ] as const) {
+        const res = await inject(method, url, other.headers);
+        t.equal(res.statusCode, 403, `${role}: ${method} ${url}`);
+        t.equal(res.json().code, 'FORBIDDEN_ROLE');
+      }
+    }
+    t.equal((await inject('GET', '/v1/outbox/dead-letters/999999')).json().code, 'DEAD_LETTER_NOT_FOUND');
+    const missing = await inject('POST', '/v1/outbox/dead-letters/999999/retry');
+    t.equal(missing.statusCode, 404);
+    t.equal(missing.json().code, 'DEAD_LETTER_NOT_FOUND');
+
+    // Still refused: the dead letter stays, with one more attempt and the new error.
+    const refused = await inject('POST', `/v1/outbox/dead-letters/${id}/retry`);
+    t.equal(refused.statusCode, 502);
+    t.match(refused.headers['content-type'], /^application\/problem\+json/);
+    t.match(refused.json(), { code: 'DEAD_LETTER_REFUSED', detail: /HTTP 422/ });
+    t.notMatch(refused.body, ID_NUMBER);
+    t.match((await inject('GET', `/v1/outbox/dead-letters/${id}`)).json(), { status: 'set-aside', attempts: 3 });
+
+    // Fixed: two retries at once; the subscriber gets the events once, as recorded.
+    fixed = true;
+    const before = stub.calls.length;
+    const retries = await Promise.all([
+      inject('POST', `/v1/outbox/dead-letters/${id}/retry`),
+      inject('POST', `/v1/outbox/dead-letters/${id}/retry`),
+    ]);
+    t.same(
+      retries.map((r) => r.statusCode),
+      [200, 200],
+    );
+    for (const r of retries) t.match(r.json(), { id, status: 'redelivered', attempts: 4, redeliveredAt: /Z$/ });
+    const sent = stub.calls.slice(before).filter((c) => c.body.events.some((e) => poison.includes(e.id)));
+    t.equal(sent.length, 1, 'one POST');
+    t.same(
+      sent[0]?.body.events.map((e) => e.payload),
+      [paid(0)],
+      'the payload as recorded, ID number and all',
+    );
+    t.equal(sent[0]?.authorization, `Bearer ${key}`);
+
+    t.same((await inject('GET', '/v1/outbox/dead-letters?status=set-aside')).json(), []);
+    t.equal((await inject('GET', '/v1/outbox/dead-letters?status=redelivered')).json().length, 1);
+    const audit = await db
+      .selectFrom('core.audit_log')
+      .select(['actor_key_id', 'entity_id', 'details'])
+      .where('action', '=', 'outbox.dead-letter.retry')
+      .orderBy('id')
+      .execute();
+    t.match(audit, [
+      { actor_key_id: admin.id, entity_id: String(id), details: { subscriber: 'stub', delivered: false } },
+      { actor_key_id: admin.id, entity_id: String(id), details: { subscriber: 'stub', delivered: true } },
+    ]);
+
+    const docs = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    t.ok(docs.paths['/v1/outbox/dead-letters/{id}/retry']?.post, 'the retry is in the OpenAPI document');
+  },
+);
+
+t.test('an event that does not fit its topic is refused, and the change it belongs to with it', async (t) => {
+  const { db } = await setup(t);
+  const before = await maxOutboxId(db);
+  const person = {
+    idNumber: ID_NUMBER,
+    hukouRegionCode: VILLAGE,
+    category: 'resident' as const,
+    sex: 'male' as const,
+    birthDate: '2000-01-01',
+    householdId: null,
+    diedOn: null,
+  };
+  await t.rejects(
+    db.transaction().execute(async (trx) => {
+      await recordEvent(trx, 'enrolment.paid', paid(1));
+      // @ts-expect-error names and phones stay out of events
+      await recordEvent(trx, 'person.registered', { ...person, name: '张三' });
+    }),
+    {
+      name: 'EventPayloadError',
+      message: 'event person.registered does not fit its schema: payload: unrecognized_keys (name)',
+    },
+  );
+  await t.rejects(
+    db.transaction().execute((trx) =>
+      // @ts-expect-error a registration carries its tier
+      recordEvent(trx, 'enrolment.registered', { idNumber: ID_NUMBER, year: 2025, regionCode: VILLAGE }),
+    ),
+    { name: 'EventPayloadError', message: /tier: invalid/ },
+  );
+  // The change runner's events arrive untyped: checked all the same.
+  await t.rejects(
+    db.transaction().execute((trx) =>
+      writeEvents(trx, [
+        { topic: 'enrolment.paid', payload: paid(2) },
+        { topic: 'enrolment.refunded', payload: { idNumber: ID_NUMBER } },
+      ]),
+    ),
+    {
+      name: 'EventPayloadError',
+      message: 'event enrolment.refunded does not fit its schema: enrollment publishes no such topic',
+    },
+  );
+  let error: Error | undefined;
+  try {
+    await db
+      .transaction()
+      .execute((trx) =>
+        writeEvents(trx, [
+          { topic: 'household.changed', payload: { householdId: 'h1', regionCode: VILLAGE, idNumber: ID_NUMBER } },
+        ]),
+      );
+  } catch (err) {
+    error = err as Error;
+  }
+  t.match(error?.message, /householdId: invalid_format.*payload: unrecognized_keys \(idNumber\)/);
+  t.notMatch(error?.message, ID_NUMBER, 'the message names fields, not values');
+  t.equal(await maxOutboxId(db), before, 'nothing of those transactions is in the outbox');
+
+  await db.transaction().execute((trx) =>
+    writeEvents(trx, [
+      { topic: 'enrolment.registered', payload: { idNumber: ID_NUMBER, year: 2025, regionCode: VILLAGE, tier: 2 } },
+      { topic: 'enrolment.paid', payload: paid(3) },
+    ]),
+  );
+  const written = await db
+    .selectFrom('enrollment.outbox')
+    .select(['topic', 'payload'])
+    .where('id', '>', before)
+    .orderBy('id')
+    .execute();
+  t.same(written, [
+    { topic: 'enrolment.registered', payload: { idNumber: ID_NUMBER, year: 2025, regionCode: VILLAGE, tier: 2 } },
+    { topic: 'enrolment.paid', payload: paid(3) },
+  ]);
 });

@@ -2,6 +2,7 @@ import { poolOf } from '@rmi/db';
 import { createTestKey } from '@rmi/service-kit';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
+import { sql } from 'kysely';
 import t from 'tap';
 import { idNumbers, loadCq2026, setup } from './helpers.js';
 
@@ -12,6 +13,8 @@ const LIZI = '500230209';
 const V1 = '500230209001';
 const V2 = '500230209200';
 const SHETAN_VILLAGE = '500230102001';
+const NAMED_VILLAGE = '500230209201';
+const UNNAMED_VILLAGE = '500230209204';
 const lizi = await createTestKey(db, 'township-operator', { regionCode: LIZI });
 const collector = await createTestKey(db, 'collector', { regionCode: V2 });
 
@@ -46,7 +49,8 @@ t.test('a UTF-8 file with Chinese headers registers and enrols every row', async
     '身份证号,姓名,村(社区)代码,档次,联系电话,人员类别,监护人身份证号',
     `${ids[0]},张三,${V1},一档,13800001111,城乡居民,`,
     `${ids[1]},李四,${V2},2,,,`,
-    `${ids[2]},王小宝,${V2},,,新生儿,${ids[1]}`,
+    // Born in the year: enrolled as a newborn, whatever category the file gives (quoteCategory).
+    `${ids[2]},王小宝,${V2},,,,${ids[1]}`,
   ].join('\n');
   const res = await upload(csv, 'wait=true');
   t.equal(res.statusCode, 200);
@@ -107,7 +111,7 @@ t.test('whole-file mode: one bad row and the database is unchanged; the row is n
   t.match(res.headers['content-type'], /application\/problem\+json/);
   t.match(res.json(), {
     code: 'IMPORT_ROWS_INVALID',
-    errors: [{ line: 3, message: /idNumber: the check character does not match/ }],
+    errors: [{ line: 3, message: 'idNumber: check character does not match (GB 11643) [VALIDATION_FAILED]' }],
   });
   t.same([await count('enrollment.persons'), await count('enrollment.enrolments')], before, 'nothing written');
   const status = await app.inject({ method: 'GET', url: res.json().links.self, headers: lizi.headers });
@@ -136,13 +140,13 @@ t.test('valid-rows mode applies the good rows and lists every rejected one, down
   const lines = file.body.replace('\uFEFF', '').trim().split(/\r?\n/);
   t.equal(lines.length, 4, 'header and three rejected rows');
   t.equal(lines[0], '行号 line,原因 reasons,身份证号,姓名,村代码,档次,性别', 'the upload’s columns, in its order');
-  t.match(lines[1], /^3,idNumber: also on line 2/);
-  t.match(lines[2], /^4,idNumber: must be 18 characters/);
+  t.match(lines[1], /^3,idNumber: also on line 2 \[DUPLICATE_IN_FILE\],/);
+  t.match(lines[2], /^4,idNumber: must be 18 characters .* \[VALIDATION_FAILED\],/);
   t.match(
     lines[3],
-    /^5,"?name: required; villageCode: 500230102001 is outside the region of this API key; tier: 1 or 2/,
+    /^5,"?name: required \[VALIDATION_FAILED\]; villageCode: 500230102001 is outside the region of this API key \[OUT_OF_SCOPE\]; tier: 1 or 2 \(一档, 二档\) \[VALIDATION_FAILED\]/,
   );
-  t.match(lines[3], /sex: does not match the ID number/);
+  t.match(lines[3], /sex: does not match the ID number \[VALIDATION_FAILED\]/);
 });
 
 t.test('a GB18030 file from Excel on a Chinese Windows', async (t) => {
@@ -266,7 +270,7 @@ t.test('ID numbers: a 15-digit number is upgraded, lower-case x kept upper, Exce
     .select(['line', 'reasons'])
     .where('import_id', '=', res.json().id)
     .execute();
-  t.match(rejected, [{ line: 4, reasons: [/Excel turned it into a number/] }]);
+  t.match(rejected, [{ line: 4, reasons: [/^idNumber: a spreadsheet kept it as a number .* \[EXCEL_NUMBER\]$/] }]);
 });
 
 t.test('an import whose process died is shown as interrupted, not running for ever', async (t) => {
@@ -326,7 +330,7 @@ t.test('households by 户号: created, members attached with their relation, the
     .orderBy('line')
     .execute();
   t.match(rejected, [
-    { line: 5, reasons: [/^relation: 户主, 配偶/] },
+    { line: 5, reasons: [/^relation: 户主, 配偶.* \[VALIDATION_FAILED\]$/] },
     { line: 6, reasons: [/household A-003 has no head/] },
   ]);
   const moved = await upload(
@@ -337,4 +341,104 @@ t.test('households by 户号: created, members attached with their relation, the
     code: 'IMPORT_ROWS_INVALID',
     errors: [{ line: 2, message: /already a member of another household/ }],
   });
+});
+
+t.test('a sheet as counties keep it: title rows above the header, full-width brackets, short rows', async (t) => {
+  const ids = [idNumber(), idNumber()];
+  const csv = [
+    '栗子乡2026年城乡居民医保参保登记表,,,,',
+    '填报单位：南江村,,,,填报日期：2026-09-01',
+    '',
+    '序号, 身份证号码 ,姓　名,村（社区）代码,*档次(一档/二档)',
+    `1,${ids[0]},向一,${V2},二档`,
+    `2,${ids[1]},向二,${V2}`,
+    ',,,,',
+  ].join('\r\n');
+  const res = await upload(iconv.encode(csv, 'gb18030'), 'wait=true');
+  t.equal(res.statusCode, 200);
+  t.match(res.json(), { status: 'applied', encoding: 'GB18030', rowsTotal: 2, enrolmentsCreated: 2 });
+  const tiers = await db
+    .selectFrom('enrollment.enrolments')
+    .select(['id_number', 'tier'])
+    .where('id_number', 'in', ids)
+    .orderBy('id_number')
+    .execute();
+  t.same(
+    tiers.map((r) => [r.id_number, r.tier]).sort(),
+    [
+      [ids[0], 2],
+      [ids[1], 1],
+    ].sort(),
+  );
+
+  const bad = ['登记表', '身份证号,姓名,村(社区)代码', `${idNumber()},甲`, `bad,乙,${V2}`].join('\n');
+  const refused = await upload(bad, 'wait=true');
+  t.match(refused.json(), {
+    code: 'IMPORT_ROWS_INVALID',
+    errors: [
+      { line: 3, message: 'villageCode: required [VALIDATION_FAILED]' },
+      { line: 4, message: /^idNumber: must be 18 characters/ },
+    ],
+  });
+});
+
+t.test('an ID number Excel kept as a number is named with its line and column, in XLSX as in CSV', async (t) => {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('参保登记');
+  sheet.addRow(['2026年参保登记表']);
+  sheet.mergeCells('A1:D1');
+  sheet.addRow(['身份证号', '姓名', '村(社区)代码', '监护人身份证号']);
+  const good = idNumber();
+  sheet.addRow([good, '钟一', V1, '']);
+  // Typed into a cell formatted General: Excel keeps 15 digits of it.
+  sheet.addRow([Number(idNumber()), '钟二', Number(V1), '']);
+  sheet.addRow([idNumber(), '钟三', V1, Number(good)]);
+  const res = await upload(
+    Buffer.from(await workbook.xlsx.writeBuffer()),
+    'mode=valid-rows&wait=true',
+    lizi.headers,
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  );
+  t.match(res.json(), { status: 'applied', rowsTotal: 3, rowsRejected: 2, enrolmentsCreated: 1 });
+  const rejected = await db
+    .selectFrom('enrollment.import_rejections')
+    .select(['line', 'reasons', 'row'])
+    .where('import_id', '=', res.json().id)
+    .orderBy('line')
+    .execute();
+  t.match(rejected, [
+    {
+      line: 4,
+      reasons: [/^idNumber: a spreadsheet kept it as a number .* \[EXCEL_NUMBER\]$/],
+      row: { 身份证号: /E\+17$/ },
+    },
+    { line: 5, reasons: [/^guardianIdNumber: a spreadsheet kept it as a number .* \[EXCEL_NUMBER\]$/] },
+  ]);
+  t.equal(rejected[0]?.reasons.length, 1, 'a 12-digit village code survives as a number');
+});
+
+t.test('a village or key the register names cannot be removed or renumbered', async (t) => {
+  // Enrolments reach regions and keys without per-row foreign keys (checked set-wise by the
+  // writes); the database still refuses to take a named one away.
+  const id = idNumber();
+  const res = await upload(['身份证号,姓名,村(社区)代码', `${id},冯一,${NAMED_VILLAGE}`].join('\n'), 'wait=true');
+  t.match(res.json(), { status: 'applied', enrolmentsCreated: 1 });
+  await t.rejects(sql`delete from core.regions where code = ${NAMED_VILLAGE}`.execute(db), {
+    code: '23503',
+    message: `region ${NAMED_VILLAGE} is named by the register and cannot be removed`,
+  });
+  await t.rejects(sql`update core.regions set code = '500230209999' where code = ${NAMED_VILLAGE}`.execute(db), {
+    code: '23503',
+  });
+  await t.rejects(sql`delete from core.api_keys where id = ${lizi.id}`.execute(db), { code: '23503' });
+  // Rolled back, so the village stays for whatever runs next.
+  const rollback = new Error('rollback');
+  await t.rejects(
+    db.transaction().execute(async (trx) => {
+      const gone = await sql`delete from core.regions where code = ${UNNAMED_VILLAGE}`.execute(trx);
+      t.equal(Number(gone.numAffectedRows), 1, 'a village nobody is registered in can go');
+      throw rollback;
+    }),
+    rollback,
+  );
 });

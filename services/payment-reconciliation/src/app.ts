@@ -1,6 +1,7 @@
 import { type AppOptions, serviceKit } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { PaymentConfig } from './config.js';
+import { paymentDb } from './db.js';
 import channels from './routes/channels/index.js';
 
 export const SERVICE = 'payment-reconciliation';
@@ -14,5 +15,5 @@ export default async function paymentApp(app: FastifyInstance, opts: AppOptions<
     db: opts.db,
     config: opts.config,
   });
-  await app.register(channels, { db: opts.db });
+  await app.register(channels, { db: paymentDb(opts.db) });
 }

@@ -1,4 +1,3 @@
-import type { Db } from '@rmi/db';
 import {
   AppError,
   type AppOptions,
@@ -12,6 +11,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { type GraphqlLimits, GraphqlLimitsSchema } from './config.js';
+import { type ReportingDb, reportingDb } from './db.js';
 import { formatGraphqlErrors } from './graphql/error-formatter.js';
 import { costLimitHook } from './graphql/query-cost.js';
 import { queryLimitRules } from './graphql/query-limits.js';
@@ -26,7 +26,7 @@ export const SERVICE = 'reporting';
 
 const READERS = requireRole('county-operator', 'township-operator', 'dashboard');
 
-async function graphql(app: FastifyInstance, opts: { db: Db; limits: GraphqlLimits }): Promise<void> {
+async function graphql(app: FastifyInstance, opts: { db: ReportingDb; limits: GraphqlLimits }): Promise<void> {
   const regions = createRegionViewRepository(opts.db);
   const progress = createProgressRepository(opts.db);
   useJsonSchemaCompilers(app);
@@ -71,9 +71,10 @@ export default async function reportingApp(
     db: opts.db,
     config: opts.config,
   });
+  const db = reportingDb(opts.db);
   // Apps built with the base configuration alone (other services' tests) get the default limits.
-  await app.register(graphql, { db: opts.db, limits: GraphqlLimitsSchema.parse(opts.config) });
+  await app.register(graphql, { db, limits: GraphqlLimitsSchema.parse(opts.config) });
   await app.register(graphiql);
   // Beside the GraphQL scope, not inside it: its hooks and JSON-schema compilers stay there.
-  await app.register(events, { db: opts.db });
+  await app.register(events, { db });
 }

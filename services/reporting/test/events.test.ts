@@ -138,6 +138,46 @@ t.test('a bad batch is 400 listing every bad field, and nothing of it is stored'
   );
 });
 
+t.test('the same events delivered at once by racing deliveries are stored once and counted once', async (t) => {
+  const batch = (from: number, to: number) => ({
+    source: 'enrollment',
+    events: Array.from({ length: to - from + 1 }, (_, i) => event(100 + from + i)),
+  });
+  // Three deliveries overlapping on 20..39: a replica's POST whose answer was lost, its retry,
+  // and an operator's retry of a dead letter, all arriving together.
+  const answers = await Promise.all([batch(0, 39), batch(20, 59), batch(20, 39)].map((b) => deliver(b)));
+  t.same(
+    answers.map((a) => a.statusCode),
+    [200, 200, 200],
+  );
+  const counts = answers.map((a) => a.json() as { received: number; duplicates: number });
+  t.equal(
+    counts.reduce((n, c) => n + c.received, 0),
+    60,
+    'each of the 60 events counted once as received',
+  );
+  t.equal(
+    counts.reduce((n, c) => n + c.duplicates, 0),
+    40 + 40 + 20 - 60,
+    'and every other copy as a duplicate',
+  );
+  const rows = (await stored('enrollment')).filter((r) => r.id >= 100 && r.id < 160);
+  t.same(
+    rows.map((r) => r.id),
+    Array.from({ length: 60 }, (_, i) => 100 + i),
+    'one row each',
+  );
+});
+
+t.test('events of the three publishers are kept apart by source', async (t) => {
+  const sources = ['enrollment', 'subsidy-identity', 'payment-reconciliation'];
+  for (const source of sources) {
+    t.same((await deliver({ source, events: [event(500, 'identity.added')] })).json(), { received: 1, duplicates: 0 });
+  }
+  const rows = await tdb.db.selectFrom('reporting.received_events').select('source').where('id', '=', 500).execute();
+  t.same(rows.map((r) => r.source).sort(), [...sources].sort(), 'one event 500 per source');
+});
+
 t.test('the route is in the OpenAPI document', async (t) => {
   const res = await app.inject({ method: 'GET', url: '/docs/json' });
   t.ok(res.json().paths['/v1/events']?.post, 'POST /v1/events documented');

@@ -1,6 +1,7 @@
 import { type AppOptions, serviceKit } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { SubsidyIdentityConfig } from './config.js';
+import { identityDb } from './db.js';
 import identityTypes from './routes/identity-types/index.js';
 
 export const SERVICE = 'subsidy-identity';
@@ -17,5 +18,5 @@ export default async function subsidyIdentityApp(
     db: opts.db,
     config: opts.config,
   });
-  await app.register(identityTypes, { db: opts.db });
+  await app.register(identityTypes, { db: identityDb(opts.db) });
 }

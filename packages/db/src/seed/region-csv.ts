@@ -1,11 +1,11 @@
-import { CsvSyntaxError, decodeText, parseCsv, type TextEncoding } from '../tabular.js';
+import { readCsvTable, type TextEncoding } from '@rmi/ingest';
 import { checkRegionRows, type RegionIssue, type RegionRow } from './regions.js';
 
 /** Header names accepted for each column, as county staff and other systems label them. */
 export const REGION_CSV_ALIASES = {
   code: ['code', '区划代码', '代码', '编码'],
   name: ['name', '名称', '区划名称'],
-  parent_code: ['parent_code', 'parentcode', 'parent', '上级代码', '上级编码'],
+  parent_code: ['parent_code', 'parent', '上级代码', '上级编码', '上级区划代码'],
 };
 
 export interface ParsedRegionCsv {
@@ -16,43 +16,22 @@ export interface ParsedRegionCsv {
 }
 
 /**
- * Reads an uploaded region file (UTF-8 with or without BOM, or GB18030) and reports every bad row
- * with its line. Whether parents exist in the database is left to importRegions.
+ * Reads an uploaded region file (UTF-8 with or without BOM, or GB18030; title rows above the
+ * header allowed) with @rmi/ingest and reports every bad row with its line. Whether parents exist
+ * in the database is left to importRegions.
  */
 export function parseRegionCsv(buf: Buffer): ParsedRegionCsv {
-  const { text, encoding } = decodeText(buf);
-  let parsed: ReturnType<typeof parseCsv<keyof typeof REGION_CSV_ALIASES>>;
-  try {
-    parsed = parseCsv(text, REGION_CSV_ALIASES);
-  } catch (err) {
-    if (!(err instanceof CsvSyntaxError)) throw err;
-    return {
-      rows: [],
-      errors: [{ line: err.line, field: 'file', code: 'malformed_csv', message: err.message }],
-      encoding,
-    };
-  }
-
-  if (parsed.missingColumns.length > 0) {
-    const errors = parsed.missingColumns.map((field) => ({
-      line: Math.max(parsed.headerLine, 1),
-      field,
-      code: 'missing_column',
-      message: `no column for ${field}; the header may name it ${REGION_CSV_ALIASES[field].join(', ')}`,
+  const table = readCsvTable(buf, REGION_CSV_ALIASES);
+  if (table.errors.length > 0) {
+    const errors = table.errors.map(({ line, column, code, message }) => ({
+      line,
+      field: column,
+      code: code.toLowerCase(),
+      message,
     }));
-    return { rows: [], errors, encoding };
+    return { rows: [], errors, encoding: table.encoding };
   }
-  if (parsed.rows.length === 0) {
-    return {
-      rows: [],
-      errors: [
-        { line: Math.max(parsed.headerLine, 1), field: 'file', code: 'no_rows', message: 'the file has no rows' },
-      ],
-      encoding,
-    };
-  }
-
-  const rows = parsed.rows.map(({ line, values }) => ({
+  const rows = table.rows.map(({ line, values }) => ({
     line,
     code: values.code,
     name: values.name,
@@ -60,5 +39,5 @@ export function parseRegionCsv(buf: Buffer): ParsedRegionCsv {
   }));
   const errors = checkRegionRows(rows);
   const badLines = new Set(errors.map((e) => e.line));
-  return { rows: rows.filter((r) => !badLines.has(r.line)), errors, encoding };
+  return { rows: rows.filter((r) => !badLines.has(r.line)), errors, encoding: table.encoding };
 }

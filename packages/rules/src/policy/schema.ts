@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isCivilDate } from '../civil-date.js';
 import { IDENTITY_TYPES } from '../identity-types.js';
 import { percentOfFenHalfUp } from '../money.js';
+import { QUOTE_CATEGORIES } from '../person-categories.js';
 
 // One (jurisdiction, year) policy document. Every object that carries a value from a notice also
 // carries the clause it came from, so an answer can always point at its source. An amount a
@@ -29,7 +30,7 @@ const cited = <T extends z.ZodType>(value: T) => z.strictObject({ value, source:
 
 const DateRangeSchema = z.strictObject({ from: CivilDateSchema, to: CivilDateSchema });
 
-export const CategorySchema = z.enum(['resident', 'college-student', 'newborn']);
+export const CategorySchema = z.enum(QUOTE_CATEGORIES);
 export type Category = z.infer<typeof CategorySchema>;
 
 const StandardSchema = z.strictObject({
@@ -44,8 +45,8 @@ const StandardsSchema = z.strictObject({
   /** Calendar-year standard for college students; absent when the notice does not state one. */
   collegeStudent: StandardSchema.optional(),
   /**
-   * A standard priced for an academic year rather than the insurance year (002#二(二)); kept for
-   * the record, never used to quote the calendar year.
+   * A standard priced for an academic year rather than the insurance year (002#二(二)). Quoted for
+   * college students when `collegeStudent` is absent, with cover following that academic year.
    */
   collegeStudentAcademicYear: z
     .strictObject({

@@ -9,7 +9,8 @@ export function canonicalIdentityOrder(codes: readonly string[]): string[] {
   return [...new Set(codes)].sort((a, b) => (ORDER.get(a) ?? 1e9) - (ORDER.get(b) ?? 1e9) || a.localeCompare(b));
 }
 
-function label(code: string): string {
+/** `在乡老复员军人 (old-demobilized-soldier)`: the printed label, then the code. */
+export function identityLabel(code: string): string {
   const t = identityType(code);
   return t ? `${t.labels[0]} (${code})` : code;
 }
@@ -18,6 +19,8 @@ export interface AssistanceChoice {
   /** The policy has no assistance table although the person holds identities. */
   tableMissing: boolean;
   best: { code: string; fen: number; source: string } | null;
+  /** Identities the table assists only in the other tier (老复员军人 and 遗属 only in tier 2). */
+  otherTierOnly: string[];
   reasons: Reason[];
 }
 
@@ -36,9 +39,10 @@ interface Candidate {
  */
 export function chooseAssistance(policy: PolicyDocument, codes: readonly string[], tier: 1 | 2): AssistanceChoice {
   const reasons: Reason[] = [];
-  if (codes.length === 0) return { tableMissing: false, best: null, reasons };
+  const otherTierOnly: string[] = [];
+  if (codes.length === 0) return { tableMissing: false, best: null, otherTierOnly, reasons };
   const table = policy.assistance;
-  if (!table) return { tableMissing: true, best: null, reasons };
+  if (!table) return { tableMissing: true, best: null, otherTierOnly, reasons };
 
   const candidates: Candidate[] = [];
   for (const code of canonicalIdentityOrder(codes)) {
@@ -48,7 +52,7 @@ export function chooseAssistance(policy: PolicyDocument, codes: readonly string[
       reasons.push({
         rule: 'assistance-not-listed',
         source: table.source,
-        text: `${label(code)} is not in this policy's assistance table: it brings no assistance under ${policy.id}.`,
+        text: `${identityLabel(code)} is not in this policy's assistance table: it brings no assistance under ${policy.id}.`,
       });
       continue;
     }
@@ -58,41 +62,47 @@ export function chooseAssistance(policy: PolicyDocument, codes: readonly string[
       reasons.push({
         rule: 'assistance-other-tier',
         source: found.source,
-        text: `${label(code)} is assisted only in tier ${other}; in tier ${tier} it brings no assistance.`,
+        text: `${identityLabel(code)} is assisted only in tier ${other}; in tier ${tier} it brings no assistance.`,
       });
+      otherTierOnly.push(code);
       continue;
     }
     candidates.push({ code, fen, row, position: found.identities.indexOf(code), source: found.source });
   }
   candidates.sort((a, b) => b.fen - a.fen || a.row - b.row || a.position - b.position);
   const best = candidates[0];
-  if (!best) return { tableMissing: false, best: null, reasons };
+  if (!best) return { tableMissing: false, best: null, otherTierOnly, reasons };
 
   reasons.push({
     rule: 'assistance',
     source: best.source,
-    text: `${label(best.code)} is assisted with ${yuan(best.fen)} in tier ${tier}.`,
+    text: `${identityLabel(best.code)} is assisted with ${yuan(best.fen)} in tier ${tier}.`,
   });
   if (candidates.length > 1) {
     const others = candidates
       .slice(1)
-      .map((c) => `${label(c.code)} ${yuan(c.fen)}`)
+      .map((c) => `${identityLabel(c.code)} ${yuan(c.fen)}`)
       .join(', ');
     reasons.push(
       table.highestApplies
         ? {
             rule: 'highest-applies',
             source: table.highestApplies.source,
-            text: `Several identities: the highest assistance applies (就高), ${label(best.code)}, over ${others}; assistance is never added up, and a later change of identity brings no top-up or claw-back.`,
+            text: `Several identities: the highest assistance applies (就高), ${identityLabel(best.code)}, over ${others}; assistance is never added up, and a later change of identity brings no top-up or claw-back.`,
           }
         : {
             rule: 'highest-applies',
             source: best.source,
-            text: `Several identities: this policy does not say how they combine, so the highest assistance applies, ${label(best.code)}, over ${others}; assistance is never added up.`,
+            text: `Several identities: this policy does not say how they combine, so the highest assistance applies, ${identityLabel(best.code)}, over ${others}; assistance is never added up.`,
           },
     );
   }
-  return { tableMissing: false, best: { code: best.code, fen: best.fen, source: best.source }, reasons };
+  return {
+    tableMissing: false,
+    best: { code: best.code, fen: best.fen, source: best.source },
+    otherTierOnly,
+    reasons,
+  };
 }
 
 /** The assistance rows as a lookup by identity code, for services that show or check one identity. */

@@ -1,4 +1,5 @@
 import { addDays, addMonths, dayOfMonth, daysBetween, firstOfNextMonth } from '../civil-date.js';
+import type { StudentStatus } from '../person-categories.js';
 import type { Category, PolicyDocument, WaitingExemption } from '../policy/schema.js';
 import type { QuoteError } from './quote-types.js';
 import type { Reason } from './reason.js';
@@ -10,6 +11,16 @@ export interface QuoteTiming {
   reasons: Reason[];
 }
 
+/**
+ * What a payment buys cover for when it is not the insurance year: the academic year a notice
+ * prices college students for instead (002#二(二): 2022-09..2023-08 for 2023).
+ */
+export interface AcademicYearCover {
+  from: string;
+  to: string;
+  source: string;
+}
+
 export type QuoteTimingOutcome = { ok: true; timing: QuoteTiming } | { ok: false; error: QuoteError };
 
 export interface QuotePerson {
@@ -17,7 +28,7 @@ export interface QuotePerson {
   identities: readonly string[];
   paidOn: string;
   birthDate?: string;
-  studentStatus?: 'freshman' | 'returning' | 'graduating';
+  studentStatus?: StudentStatus;
   lastEnrolledYear?: number;
   employeeInsuranceEndedOn?: string;
 }
@@ -104,11 +115,24 @@ export function newbornTiming(policy: PolicyDocument, person: QuotePerson): Quot
   return { ok: true, timing: { benefitStart: birthDate, benefitEnd: end, waitingDays: 0, reasons } };
 }
 
-/** Residents and college students: concentrated period, late windows, exemptions, continuity. */
-export function paymentTiming(policy: PolicyDocument, person: QuotePerson): QuoteTimingOutcome {
+/**
+ * Residents and college students: concentrated period, late windows, exemptions, continuity. With
+ * `academicYear`, cover follows that academic year instead of the insurance year.
+ */
+export function paymentTiming(
+  policy: PolicyDocument,
+  person: QuotePerson,
+  academicYear?: AcademicYearCover,
+): QuoteTimingOutcome {
   const { periods } = policy;
   const c = periods.concentrated;
-  const end = c.benefit.to;
+  const graduates =
+    person.category === 'college-student' && person.studentStatus === 'graduating'
+      ? policy.collegeStudents?.graduatesToYearEnd
+      : undefined;
+  // 002#三(三): a graduate's cover no longer stops with the academic year (Aug 31) but runs to
+  // Dec 31 of the graduation year, the insurance year's last day.
+  const end = academicYear && !graduates?.value ? academicYear.to : c.benefit.to;
   const paidOn = person.paidOn;
   const reasons: Reason[] = [];
   const exemptions = applicableExemptions(policy, person);
@@ -132,13 +156,21 @@ export function paymentTiming(policy: PolicyDocument, person: QuotePerson): Quot
       };
     }
     late = false;
-    start = c.benefit.from;
+    start = academicYear?.from ?? c.benefit.from;
     reasons.push({
       rule: 'concentrated-period',
       source: c.source,
       text: `Paid in the concentrated period ${c.from}..${c.to}${days ? ` on day ${dayOfMonth(paidOn)} (days ${days.from}-${days.to} accepted)` : ''}.`,
     });
-    reasons.push({ rule: 'benefit-year', source: c.benefit.source, text: `Cover ${c.benefit.from}..${end}.` });
+    reasons.push(
+      academicYear
+        ? {
+            rule: 'benefit-academic-year',
+            source: academicYear.source,
+            text: `Cover for the academic year the notice prices, ${academicYear.from}..${academicYear.to}, from its first day.`,
+          }
+        : { rule: 'benefit-year', source: c.benefit.source, text: `Cover ${c.benefit.from}..${end}.` },
+    );
     const freshman = policy.collegeStudents?.freshmenFromDayAfterPayment;
     if (person.category === 'college-student' && person.studentStatus === 'freshman' && freshman?.value) {
       start = addDays(paidOn, 1);
@@ -150,7 +182,13 @@ export function paymentTiming(policy: PolicyDocument, person: QuotePerson): Quot
     }
   } else {
     late = true;
-    if (paidOn > end) return closed(`the insurance year ends on ${end}`);
+    if (paidOn > end) {
+      return closed(
+        academicYear
+          ? `the academic year ${academicYear.from}..${academicYear.to} this price is for ends on ${end}`
+          : `the insurance year ends on ${end}`,
+      );
+    }
     const extension = exemptions.find((e) => e.paymentAllowedUntil && paidOn <= e.paymentAllowedUntil);
     const last = periods.lastPaymentDay;
     if (last && paidOn > last.value && !extension && !anyTime) {
@@ -209,15 +247,14 @@ export function paymentTiming(policy: PolicyDocument, person: QuotePerson): Quot
     }
   }
 
-  if (person.category === 'college-student' && person.studentStatus === 'graduating') {
-    const graduates = policy.collegeStudents?.graduatesToYearEnd;
-    if (graduates?.value) {
-      reasons.push({
-        rule: 'college-graduate',
-        source: graduates.source,
-        text: `A graduating student stays covered to Dec 31 of the graduation year (${end}).`,
-      });
-    }
+  if (graduates?.value) {
+    reasons.push({
+      rule: 'college-graduate',
+      source: graduates.source,
+      text: academicYear
+        ? `A graduating student stays covered past the academic year's end (${academicYear.to}), to Dec 31 of the graduation year (${end}).`
+        : `A graduating student stays covered to Dec 31 of the graduation year (${end}).`,
+    });
   }
 
   const continuity = policy.continuity;

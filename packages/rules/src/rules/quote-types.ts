@@ -1,3 +1,4 @@
+import type { StudentStatus } from '../person-categories.js';
 import type { Category } from '../policy/schema.js';
 import type { Reason } from './reason.js';
 
@@ -10,7 +11,7 @@ export interface QuoteRequest {
   paidOn: string;
   birthDate?: string;
   identities?: readonly string[];
-  studentStatus?: 'freshman' | 'returning' | 'graduating';
+  studentStatus?: StudentStatus;
   lastEnrolledYear?: number;
   /**
    * Added field: the day employee insurance stopped, for people joining soon after

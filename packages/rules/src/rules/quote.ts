@@ -1,13 +1,20 @@
 import { isCivilDate, yearOf } from '../civil-date.js';
 import { resolveIdentities } from '../identity-types.js';
+import { QUOTE_CATEGORIES } from '../person-categories.js';
 import { findPolicy, policyCoversRegion } from '../policy/find.js';
 import type { Category, PolicyDocument } from '../policy/schema.js';
-import { canonicalIdentityOrder, chooseAssistance } from './assistance.js';
-import { applicableExemptions, newbornTiming, paymentTiming, type QuotePerson } from './quote-timing.js';
+import { type AssistanceChoice, canonicalIdentityOrder, chooseAssistance, identityLabel } from './assistance.js';
+import {
+  type AcademicYearCover,
+  applicableExemptions,
+  newbornTiming,
+  paymentTiming,
+  type QuotePerson,
+} from './quote-timing.js';
 import type { Quote, QuoteError, QuoteOutcome, QuoteRequest } from './quote-types.js';
 import { type Reason, yuan } from './reason.js';
 
-const CATEGORIES: readonly Category[] = ['resident', 'college-student', 'newborn'];
+const CATEGORIES: readonly Category[] = QUOTE_CATEGORIES;
 
 const fail = (error: QuoteError): QuoteOutcome => ({ ok: false, error });
 
@@ -50,8 +57,8 @@ function validate(request: QuoteRequest): QuoteError | undefined {
 }
 
 type StandardChoice =
-  | { kind: 'ok'; fen: number; source: string }
-  | { kind: 'missing'; field: string; note: string }
+  | { kind: 'ok'; fen: number; source: string; academicYear?: AcademicYearCover }
+  | { kind: 'missing'; field: string }
   | { kind: 'tier-not-offered'; source: string };
 
 function chooseStandard(policy: PolicyDocument, category: Category, tier: 1 | 2): StandardChoice {
@@ -59,11 +66,13 @@ function chooseStandard(policy: PolicyDocument, category: Category, tier: 1 | 2)
   const block = category === 'college-student' ? policy.standards.collegeStudent : resident;
   if (!block) {
     if (tier === 2 && resident.tier2Fen === undefined) return { kind: 'tier-not-offered', source: resident.source };
+    // A notice that prices college students for an academic year only (002#二(二): 320 / 695 yuan
+    // for 2022-09..2023-08) is quoted at that price, with cover following that academic year.
     const academic = policy.standards.collegeStudentAcademicYear;
-    const note = academic
-      ? `; the notice prices only the academic year ${academic.from}..${academic.to} (${academic.source})`
-      : '';
-    return { kind: 'missing', field: 'standards.collegeStudent', note };
+    if (!academic) return { kind: 'missing', field: 'standards.collegeStudent' };
+    const fen = tier === 1 ? academic.tier1Fen : academic.tier2Fen;
+    if (fen === undefined) return { kind: 'tier-not-offered', source: academic.source };
+    return { kind: 'ok', fen, source: academic.source, academicYear: academic };
   }
   const fen = tier === 1 ? block.tier1Fen : block.tier2Fen;
   if (fen === undefined) return { kind: 'tier-not-offered', source: block.source };
@@ -113,7 +122,8 @@ export function quote(policy: PolicyDocument, request: QuoteRequest): QuoteOutco
     lastEnrolledYear: request.lastEnrolledYear,
     employeeInsuranceEndedOn: request.employeeInsuranceEndedOn,
   };
-  const timed = category === 'newborn' ? newbornTiming(policy, person) : paymentTiming(policy, person);
+  const academicYear = standard.kind === 'ok' ? standard.academicYear : undefined;
+  const timed = category === 'newborn' ? newbornTiming(policy, person) : paymentTiming(policy, person, academicYear);
   if (!timed.ok) return timed;
   const timing = timed.timing;
 
@@ -121,7 +131,19 @@ export function quote(policy: PolicyDocument, request: QuoteRequest): QuoteOutco
   const missing: string[] = [];
   let standardFen = 0;
   if (standard.kind === 'missing') missing.push(standard.field);
-  else {
+  else if (academicYear) {
+    standardFen = standard.fen;
+    reasons.push({
+      rule: 'standard',
+      source: standard.source,
+      text: `College-student standard for the academic year ${academicYear.from}..${academicYear.to}, tier ${tier}: ${yuan(standard.fen)}.`,
+    });
+    reasons.push({
+      rule: 'college-academic-year',
+      source: academicYear.source,
+      text: `${policy.id} states no college standard for the insurance year ${policy.year}: the notice prices the academic year ${academicYear.from}..${academicYear.to} instead, so this quote is that price, with cover following that academic year.`,
+    });
+  } else {
     standardFen = standard.fen;
     reasons.push({
       rule: 'standard',
@@ -138,11 +160,10 @@ export function quote(policy: PolicyDocument, request: QuoteRequest): QuoteOutco
   if (assistance.tableMissing) missing.push('assistance');
 
   if (missing.length > 0) {
-    const note = standard.kind === 'missing' ? standard.note : '';
     return fail({
       status: 422,
       code: 'POLICY_INCOMPLETE',
-      message: `${policy.id} does not state ${missing.join(', ')}${note}; an operator must load it into the policy`,
+      message: `${policy.id} does not state ${missing.join(', ')}; an operator must load it into the policy`,
       missing,
     });
   }
@@ -168,6 +189,9 @@ export function quote(policy: PolicyDocument, request: QuoteRequest): QuoteOutco
     });
   }
 
+  const personalFen = owed - waiverFen - assistanceFen;
+  if (request.tier === undefined) reasons.push(...tierTwoAssistance(policy, request, assistance, personalFen));
+
   const quoteBody: Quote = {
     policyId: policy.id,
     standardFen,
@@ -175,13 +199,45 @@ export function quote(policy: PolicyDocument, request: QuoteRequest): QuoteOutco
     assistanceFen,
     assistanceIdentity: assistanceFen > 0 && assistance.best ? assistance.best.code : null,
     waiverFen,
-    personalFen: owed - waiverFen - assistanceFen,
+    personalFen,
     benefitStart: timing.benefitStart,
     benefitEnd: timing.benefitEnd,
     waitingDays: timing.waitingDays,
     reasons: [...timing.reasons, ...reasons],
   };
   return { ok: true, quote: quoteBody };
+}
+
+/**
+ * A request that names no tier is quoted in tier 1, where some identities bring nothing: the
+ * notices assist them only in tier 2, in full (003#五(三): 老复员军人 and 遗属 at the 775-yuan tier-2
+ * standard; 002#二(四)1). A desk must hear that tier 2 costs such a person less, or nothing.
+ */
+function tierTwoAssistance(
+  policy: PolicyDocument,
+  request: QuoteRequest,
+  tierOne: AssistanceChoice,
+  tierOnePersonalFen: number,
+): Reason[] {
+  if (tierOne.otherTierOnly.length === 0) return [];
+  const tierTwo = quote(policy, { ...request, tier: 2 });
+  if (!tierTwo.ok) return [];
+  const two = tierTwo.quote;
+  const code = two.assistanceIdentity;
+  if (!code || !tierOne.otherTierOnly.includes(code) || two.personalFen >= tierOnePersonalFen) return [];
+  const source = two.reasons.find((r) => r.rule === 'assistance')?.source ?? policy.assistance?.source;
+  if (!source) return [];
+  const asked = `No tier was asked, so tier 1 is quoted, where ${identityLabel(code)} brings no assistance.`;
+  const full = two.assistanceFen >= two.standardFen;
+  return [
+    {
+      rule: full ? 'tier-2-fully-assisted' : 'tier-2-assisted',
+      source,
+      text: full
+        ? `${asked} Tier 2 is fully assisted: ${yuan(two.assistanceFen)} of assistance covers the tier-2 standard of ${yuan(two.standardFen)}, and the person pays ${yuan(two.personalFen)} instead of ${yuan(tierOnePersonalFen)}. Ask for tier 2 to quote it.`
+        : `${asked} In tier 2 it brings ${yuan(two.assistanceFen)} of assistance against the tier-2 standard of ${yuan(two.standardFen)}, and the person pays ${yuan(two.personalFen)} instead of ${yuan(tierOnePersonalFen)}. Ask for tier 2 to quote it.`,
+    },
+  ];
 }
 
 function lateFiscalSubsidy(

@@ -1,5 +1,5 @@
 import type { Enrolment } from '@rmi/contracts';
-import type { EnrolmentRow } from '../repositories/enrolments.repository.js';
+import type { EnrolmentRow } from './enrolments.repository.js';
 
 /** What an enrolment is on `today`: the stored lifecycle, with a paid one read against its dates. */
 export function effectiveStatus(row: EnrolmentRow, today: string): Enrolment['status'] {

@@ -1,9 +1,12 @@
+import { createHeaderMatcher } from '@rmi/ingest';
+
 // The columns of a registration file. County staff keep their own spreadsheets: each field is
 // recognised by any of its aliases (Chinese as the notices and the platform print them, or the
-// API's English names), compared trimmed, case-insensitively and with full-width brackets folded.
+// API's English names) through the header matcher of @rmi/ingest, which folds full-width and
+// half-width brackets, spaces, underscores and case.
 
 export const REGISTRATION_COLUMNS = {
-  idNumber: ['身份证号', '身份证号码', '公民身份号码', '证件号码', 'idNumber', 'id_number'],
+  idNumber: ['身份证号', '身份证号码', '公民身份号码', '证件号码', 'idNumber'],
   name: ['姓名', 'name'],
   villageCode: [
     '村(社区)代码',
@@ -30,44 +33,7 @@ export type RegistrationField = keyof typeof REGISTRATION_COLUMNS;
 
 export const REQUIRED_FIELDS: readonly RegistrationField[] = ['idNumber', 'name'];
 
-export const normaliseHeader = (cell: string): string =>
-  cell
-    .replace(/^\uFEFF/, '')
-    .trim()
-    .toLowerCase()
-    .replace(/（/g, '(')
-    .replace(/）/g, ')')
-    .replace(/\s+/g, '');
-
-export interface HeaderMapping {
-  /** File column index (0-based) per recognised field. */
-  columns: Partial<Record<RegistrationField, number>>;
-  ignored: string[];
-  missing: RegistrationField[];
-  duplicated: RegistrationField[];
-}
-
-export function mapHeader(cells: readonly string[], required: readonly RegistrationField[]): HeaderMapping {
-  const columns: Partial<Record<RegistrationField, number>> = {};
-  const ignored: string[] = [];
-  const duplicated = new Set<RegistrationField>();
-  const lookup = new Map<string, RegistrationField>();
-  for (const [field, aliases] of Object.entries(REGISTRATION_COLUMNS) as Array<
-    [RegistrationField, readonly string[]]
-  >) {
-    for (const alias of aliases) lookup.set(normaliseHeader(alias), field);
-  }
-  cells.forEach((cell, index) => {
-    const field = lookup.get(normaliseHeader(cell));
-    if (!field) {
-      if (cell.trim()) ignored.push(cell.trim());
-      return;
-    }
-    if (columns[field] !== undefined) duplicated.add(field);
-    else columns[field] = index;
-  });
-  return { columns, ignored, missing: required.filter((f) => columns[f] === undefined), duplicated: [...duplicated] };
-}
+export const REGISTRATION_HEADER = createHeaderMatcher(REGISTRATION_COLUMNS);
 
 /** Values accepted for the category column, mapped to the API's person categories. */
 export const CATEGORY_VALUES: Record<string, string> = {

@@ -1,6 +1,6 @@
-import { createPolicyStore, type Db, type StoredPolicy } from '@rmi/db';
+import { createPolicyStore, type StoredPolicy } from '@rmi/db';
 import { type PolicyDocument, PolicyDocumentSchema } from '@rmi/rules';
-import type { FastifyBaseLogger } from 'fastify';
+import { asSharedDb, type EnrollmentDb } from '../db.js';
 
 export interface PolicyInForce {
   stored: StoredPolicy<PolicyDocument>;
@@ -13,8 +13,11 @@ export interface PolicyInForce {
  * A stored document that no longer satisfies the schema (written by an older release) is left
  * out and logged rather than quoted against.
  */
-export function createPolicyCatalog(db: Db, opts: { ttlMs: number; log: FastifyBaseLogger }) {
-  const store = createPolicyStore(db);
+export function createPolicyCatalog(
+  db: EnrollmentDb,
+  opts: { ttlMs: number; log: { error(details: object, message: string): void } },
+) {
+  const store = createPolicyStore(asSharedDb(db));
   let cached: { policies: PolicyInForce[]; documents: PolicyDocument[]; until: number } | undefined;
   let pending: Promise<NonNullable<typeof cached>> | undefined;
 

@@ -1,6 +1,6 @@
-import type { Db } from '@rmi/db';
+import type { PaymentDb } from '../db.js';
 
-export function createChannelsRepository(db: Db) {
+export function createChannelsRepository(db: PaymentDb) {
   return {
     async list() {
       return db

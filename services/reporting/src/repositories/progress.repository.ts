@@ -1,5 +1,5 @@
-import type { Db } from '@rmi/db';
 import { sql } from 'kysely';
+import type { ReportingDb } from '../db.js';
 
 export interface ProgressRow {
   code: string;
@@ -19,7 +19,7 @@ const CHILD_LENGTH: Record<number, number> = { 2: 4, 4: 6, 6: 9, 9: 12 };
  * publishes (v_enrollment_facts, v_targets). Each source is aggregated once by child prefix, so
  * the cost follows the region's enrolments, not the number of children.
  */
-export function createProgressRepository(db: Db) {
+export function createProgressRepository(db: ReportingDb) {
   return {
     async childrenOf(regionCode: string, year: number): Promise<ProgressRow[]> {
       const length = CHILD_LENGTH[regionCode.length];

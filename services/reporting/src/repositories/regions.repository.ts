@@ -1,7 +1,7 @@
-import type { Db } from '@rmi/db';
+import type { ReportingDb } from '../db.js';
 
 /** Reads the division tree through the reporting view, never core's table directly. */
-export function createRegionViewRepository(db: Db) {
+export function createRegionViewRepository(db: ReportingDb) {
   const base = () =>
     db.selectFrom('reporting.v_regions').select(['code', 'name', 'level', 'parent_code', 'child_count']);
   return {

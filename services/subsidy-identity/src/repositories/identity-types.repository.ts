@@ -1,6 +1,6 @@
-import type { Db } from '@rmi/db';
+import type { IdentityDb } from '../db.js';
 
-export function createIdentityTypesRepository(db: Db) {
+export function createIdentityTypesRepository(db: IdentityDb) {
   return {
     async list(department?: string) {
       let q = db.selectFrom('identity.identity_types').selectAll().orderBy('department').orderBy('code');

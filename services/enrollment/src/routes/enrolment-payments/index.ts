@@ -1,14 +1,14 @@
 import { AppliedPaymentSchema, ApplyPaymentBodySchema, ProblemSchema } from '@rmi/contracts';
-import { requireOnlyRoles } from '@rmi/service-kit';
+import { actorOf, requireOnlyRoles } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EnrolmentService } from '../../enrolments/enrolment-service.js';
+import type { EnrolmentsService } from '../../enrolments/enrolments.service.js';
 
 /** Called by payment-reconciliation for each matched payment; safe to repeat. */
 export default async function enrolmentPaymentRoutes(
   app: FastifyInstance,
-  opts: { enrolments: EnrolmentService },
+  opts: { enrolments: EnrolmentsService },
 ): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().put(
     '/v1/enrolment-payments/:paymentId',
@@ -20,9 +20,9 @@ export default async function enrolmentPaymentRoutes(
         description:
           'Marks the enrolment paid and fixes tier, assistance identity, amounts and the benefit period ' +
           '(003#五). The same payment applied again changes nothing (200, applied false). A person who is ' +
-          'not registered is 404 PERSON_NOT_FOUND, for the caller to park the payment; a second payment ' +
-          'for a paid enrolment is 409 ALREADY_PAID; an amount other than the personal part is 422 ' +
-          'AMOUNT_MISMATCH with `expectedFen`.',
+          'not registered is 404 PERSON_NOT_FOUND, and a payment dated after the day the person died is 409 ' +
+          'PERSON_DECEASED, for the caller to park the payment; a second payment for a paid enrolment is 409 ' +
+          'ALREADY_PAID; an amount other than the personal part is 422 AMOUNT_MISMATCH with `expectedFen`.',
         params: z.object({
           paymentId: z
             .string()
@@ -43,7 +43,7 @@ export default async function enrolmentPaymentRoutes(
       },
     },
     async (request, reply) => {
-      const result = await opts.enrolments.applyPayment(request, request.params.paymentId, request.body);
+      const result = await opts.enrolments.applyPayment(actorOf(request), request.params.paymentId, request.body);
       return reply.code(result.applied ? 201 : 200).send(result);
     },
   );

@@ -4,7 +4,7 @@ import { NotFoundError } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PolicyCatalog } from '../../policies/policy-catalog.js';
-import { ruleProblem } from '../rule-problem.js';
+import { ruleProblem } from '../../policies/rule-problem.js';
 
 /** Inpatient reimbursement estimates for county desks; public like quotes, no personal data. */
 export default async function estimateRoutes(app: FastifyInstance, opts: { catalog: PolicyCatalog }): Promise<void> {

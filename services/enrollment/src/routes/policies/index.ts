@@ -5,50 +5,21 @@ import {
   PolicyVersionSchema,
   ProblemSchema,
 } from '@rmi/contracts';
-import { createPolicyStore, type Db, type StoredPolicy } from '@rmi/db';
-import { PolicyDocumentSchema } from '@rmi/rules';
-import {
-  ConflictError,
-  NotFoundError,
-  principalOf,
-  recordAudit,
-  requireRole,
-  UnprocessableError,
-} from '@rmi/service-kit';
+import { actorOf, requireRole } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { PolicyCatalog } from '../../policies/policy-catalog.js';
+import type { PoliciesService } from '../../policies/policies.service.js';
 
 const MAX_POLICY_BYTES = 2 * 1024 * 1024;
-
-type Stored = StoredPolicy<unknown>;
-
-function summary(p: Stored) {
-  const doc = p.document as { title?: string; jurisdiction?: string };
-  return {
-    id: p.id,
-    version: p.version,
-    year: p.year,
-    title: doc.title ?? '',
-    jurisdiction: doc.jurisdiction ?? '',
-    regionCodes: p.regionCodes,
-    origin: p.origin,
-    loadedAt: p.loadedAt.toISOString(),
-    loadedBy: p.loadedBy,
-  };
-}
 
 /**
  * Policy documents, one per (jurisdiction, year), loaded without a release. Reading them needs no
  * key: they restate published notices and hold no personal data. Loading needs an admin key.
  */
-export default async function policyRoutes(
-  app: FastifyInstance,
-  opts: { db: Db; catalog: PolicyCatalog },
-): Promise<void> {
+export default async function policyRoutes(app: FastifyInstance, opts: { policies: PoliciesService }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { catalog } = opts;
+  const { policies } = opts;
 
   r.get(
     '/v1/policies',
@@ -61,11 +32,7 @@ export default async function policyRoutes(
         response: { 200: z.array(PolicySummarySchema) },
       },
     },
-    async (request) => {
-      const { year } = request.query;
-      const rows = await catalog.store.inForce();
-      return rows.filter((p) => year === undefined || p.year === year).map(summary);
-    },
+    async (request) => policies.list(request.query.year),
   );
 
   r.get(
@@ -80,22 +47,7 @@ export default async function policyRoutes(
         response: { 200: PolicyVersionSchema, 400: ProblemSchema, 404: ProblemSchema },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      const { version } = request.query;
-      const versions = await catalog.store.versions(id);
-      const latest = versions[0];
-      if (!latest) throw new NotFoundError('POLICY_NOT_FOUND', `No policy document ${id}.`);
-      const chosen = version === undefined ? latest : versions.find((v) => v.version === version);
-      if (!chosen) {
-        throw new NotFoundError('POLICY_VERSION_NOT_FOUND', `Policy ${id} has versions 1 to ${latest.version}.`);
-      }
-      return {
-        ...summary(chosen),
-        inForce: chosen.version === latest.version,
-        document: chosen.document as Record<string, unknown>,
-      };
-    },
+    async (request) => policies.get(request.params.id, request.query.version),
   );
 
   r.get(
@@ -109,12 +61,7 @@ export default async function policyRoutes(
         response: { 200: z.array(PolicySummarySchema), 400: ProblemSchema, 404: ProblemSchema },
       },
     },
-    async (request) => {
-      const versions = await catalog.store.versions(request.params.id);
-      if (versions.length === 0)
-        throw new NotFoundError('POLICY_NOT_FOUND', `No policy document ${request.params.id}.`);
-      return versions.map(summary);
-    },
+    async (request) => policies.versions(request.params.id),
   );
 
   r.post(
@@ -141,48 +88,8 @@ export default async function policyRoutes(
       },
     },
     async (request, reply) => {
-      const parsed = PolicyDocumentSchema.safeParse(request.body);
-      if (!parsed.success) {
-        const errors = parsed.error.issues.map((i) => ({
-          path: ['body', ...i.path.map(String)].join('.'),
-          message: i.message,
-          code: i.code,
-        }));
-        throw new UnprocessableError(
-          'POLICY_INVALID',
-          `The policy document has ${errors.length} problem(s); nothing was loaded.`,
-          { errors },
-        );
-      }
-      const doc = parsed.data;
-      // Two documents naming the same region for the same year would make the choice depend on
-      // load order. A more specific region (a township inside a province-wide document) is fine.
-      const clashes = (await catalog.store.inForce())
-        .filter((p) => p.id !== doc.id && p.year === doc.year)
-        .filter((p) => p.regionCodes.some((code) => doc.regionCodes.includes(code)))
-        .map((p) => p.id);
-      if (clashes.length > 0) {
-        throw new ConflictError(
-          'POLICY_OVERLAP',
-          `${clashes.join(', ')} already cover(s) one of ${doc.regionCodes.join(', ')} in ${doc.year}; load a new version of that id instead.`,
-          { policies: clashes },
-        );
-      }
-      const principal = principalOf(request);
-      const result = await opts.db.transaction().execute(async (trx) => {
-        const stored = await createPolicyStore(trx).store(doc, { origin: 'api', loadedBy: principal.keyId });
-        if (stored.created) {
-          await recordAudit(trx, 'enrollment', request, {
-            action: 'policy.load',
-            entity: 'policy',
-            entityId: `${doc.id}@${stored.version}`,
-            details: { year: doc.year, regionCodes: doc.regionCodes },
-          });
-        }
-        return stored;
-      });
-      catalog.forget();
-      return reply.code(result.created ? 201 : 200).send({ id: doc.id, ...result });
+      const result = await policies.load(actorOf(request), request.body);
+      return reply.code(result.created ? 201 : 200).send(result);
     },
   );
 }

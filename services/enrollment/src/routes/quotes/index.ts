@@ -4,7 +4,7 @@ import { fastResponseSerializer } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PolicyCatalog } from '../../policies/policy-catalog.js';
-import { ruleProblem } from '../rule-problem.js';
+import { ruleProblem } from '../../policies/rule-problem.js';
 
 /** contracts/quote.md: public, no personal data, answered from the policies in memory. */
 export default async function quoteRoutes(app: FastifyInstance, opts: { catalog: PolicyCatalog }): Promise<void> {

@@ -5,6 +5,7 @@ import type { Db, ImportsTable } from '@rmi/db';
 import { createCsvWriter } from '@rmi/ingest';
 import {
   AppError,
+  actorOf,
   assertRegionInScope,
   NotFoundError,
   type Principal,
@@ -53,7 +54,13 @@ function assertMayRead(principal: Principal, row: Row): void {
 
 export default async function registrationImportRoutes(
   app: FastifyInstance,
-  opts: { db: Db; importer: RegistrationImporter; maxBytes: number },
+  opts: {
+    db: Db;
+    importer: RegistrationImporter;
+    maxBytes: number;
+    /** Called once an import has ended, whatever its outcome (an applied one has recorded its events). */
+    onFinished: () => void;
+  },
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const RUNNING = ['receiving', 'validating', 'applying'];
@@ -108,8 +115,9 @@ export default async function registrationImportRoutes(
       const run = await opts.importer.start(
         body,
         { year, mode, format, fileName: fileName ?? null, maxBytes: opts.maxBytes },
-        request,
+        actorOf(request),
       );
+      void run.finished.then(opts.onFinished);
       await run.received;
       if (wait) await run.finished;
       const row = await find(run.id);

@@ -1,13 +1,17 @@
-import { CsvSyntaxError, decodeText, parseCsv, type RegionLevel, type TextEncoding } from '@rmi/db';
+import type { RegionLevel } from '@rmi/db';
+import { isExcelShortened, readCsvTable, type TextEncoding } from '@rmi/ingest';
 import { type Principal, regionInScope } from '@rmi/service-kit';
 
 /** Above this a number is a typo: the largest communities count tens of thousands of residents. */
 export const MAX_TARGET = 1_000_000;
 
-/** Header names a target file may use, as county staff and the notices' annexes label them. */
+/**
+ * Header names a target file may use, as county staff and the notices' annexes label them; the
+ * matcher of @rmi/ingest folds brackets, spaces and case, and ignores a trailing note such as (人).
+ */
 export const TARGET_CSV_ALIASES = {
-  regionCode: ['村(社区)代码', '村（社区）代码', '村代码', 'regionCode', 'code'],
-  target: ['任务数', '任务数(人)', '任务数（人）', 'target'],
+  regionCode: ['村(社区)代码', '村代码', 'regionCode', 'code'],
+  target: ['任务数', 'target'],
   source: ['来源', 'source'],
 };
 
@@ -44,7 +48,7 @@ export function checkTargetRows(
     else if (!/^\d{12}$/.test(code)) {
       const level = regionInScope(principal, code) ? levels.get(code) : undefined;
       // Excel shows a 12-digit code as 5.00230E+11 and saves it that way.
-      const hint = /^[0-9.]+e\+?[0-9]+$/i.test(code) ? '; format the column as text in the spreadsheet' : '';
+      const hint = isExcelShortened(code) ? '; format the column as text in the spreadsheet' : '';
       issue(
         'regionCode',
         level ? `${code} is a ${level}, not a village` : `"${code}" is not a 12-digit village code${hint}`,
@@ -79,29 +83,19 @@ export interface CsvIssue {
 
 /** Reads an uploaded target file (UTF-8 with or without BOM, or GB18030); checks only the cells. */
 export function readTargetCsv(buf: Buffer): { rows: CsvTargetRow[]; errors: CsvIssue[]; encoding: TextEncoding } {
-  const { text, encoding } = decodeText(buf);
-  let parsed: ReturnType<typeof parseCsv<keyof typeof TARGET_CSV_ALIASES>>;
-  try {
-    parsed = parseCsv(text, TARGET_CSV_ALIASES);
-  } catch (err) {
-    if (!(err instanceof CsvSyntaxError)) throw err;
-    return { rows: [], errors: [{ line: err.line, message: `not well-formed CSV: ${err.message}` }], encoding };
-  }
-  const headerLine = Math.max(parsed.headerLine, 1);
-  const missing = parsed.missingColumns.filter((field): field is TargetField => field !== 'source');
-  if (missing.length > 0) {
-    const errors = missing.map((field) => ({
-      line: headerLine,
-      column: field,
-      message: `no column for ${field}; the header may name it ${TARGET_CSV_ALIASES[field].join(', ')}`,
-    }));
+  const table = readCsvTable(buf, TARGET_CSV_ALIASES, ['regionCode', 'target']);
+  const { encoding } = table;
+  if (table.errors.length > 0) {
+    const errors = table.errors.map(({ line, column, code, message }) =>
+      code === 'MISSING_COLUMN'
+        ? { line, column, message }
+        : { line, message: code === 'MALFORMED_CSV' ? `not well-formed CSV: ${message}` : message },
+    );
     return { rows: [], errors, encoding };
   }
-  if (parsed.rows.length === 0)
-    return { rows: [], errors: [{ line: headerLine, message: 'the file has no rows' }], encoding };
 
   const errors: CsvIssue[] = [];
-  const rows = parsed.rows.map(({ line, values }) => {
+  const rows = table.rows.map(({ line, values }) => {
     const cell = values.target;
     // A spreadsheet formatted with thousands separators saves 1,200 (quoted) for 1200.
     const digits = /^-?\d{1,3}(,\d{3})+$/.test(cell) ? cell.replaceAll(',', '') : cell;

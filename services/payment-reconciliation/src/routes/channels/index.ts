@@ -1,11 +1,11 @@
 import { PaymentChannelSchema } from '@rmi/contracts';
-import type { Db } from '@rmi/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { PaymentDb } from '../../db.js';
 import { createChannelsRepository } from '../../repositories/channels.repository.js';
 
-export default async function channelRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+export default async function channelRoutes(app: FastifyInstance, opts: { db: PaymentDb }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const channels = createChannelsRepository(opts.db);
   r.get(

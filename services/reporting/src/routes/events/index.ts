@@ -1,11 +1,11 @@
 import { EventBatchSchema, EventsReceivedSchema, ProblemSchema } from '@rmi/contracts';
-import type { Db } from '@rmi/db';
 import { requireOnlyRoles } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ReportingDb } from '../../db.js';
 import { createReceivedEventsRepository } from '../../repositories/received-events.repository.js';
 
-export default async function eventRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+export default async function eventRoutes(app: FastifyInstance, opts: { db: ReportingDb }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const received = createReceivedEventsRepository(opts.db);
 
@@ -22,8 +22,7 @@ export default async function eventRoutes(app: FastifyInstance, opts: { db: Db }
     },
     async (request) => {
       const { source, events } = request.body;
-      const stored = await received.store(source, events);
-      return { received: stored, duplicates: events.length - stored };
+      return received.store(source, events);
     },
   );
 }

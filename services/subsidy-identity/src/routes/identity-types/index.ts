@@ -5,15 +5,15 @@ import {
   ResolvedIdentitiesSchema,
   ResolveIdentitiesBodySchema,
 } from '@rmi/contracts';
-import type { Db } from '@rmi/db';
 import { resolveIdentities } from '@rmi/rules';
 import { principalOf } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { IdentityDb } from '../../db.js';
 import { createIdentityTypesRepository } from '../../repositories/identity-types.repository.js';
 
-export default async function identityTypeRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+export default async function identityTypeRoutes(app: FastifyInstance, opts: { db: IdentityDb }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const types = createIdentityTypesRepository(opts.db);
 

@@ -1,0 +1,10 @@
+export { type AttachOutboxOptions, attachOutbox } from './attach-outbox.js';
+export * from './config.js';
+export { type DeadLetterRoutesOptions, default as deadLetterRoutes } from './dead-letter-routes.js';
+export { createDeadLetterStore, type DeadLetterStore } from './dead-letters.js';
+export * from './event-receiver.js';
+export * from './event-recorder.js';
+export { pruneOutbox } from './outbox-retention.js';
+export type { OutboxPlace, OutboxTables } from './outbox-tables.js';
+export * from './outbox-worker.js';
+export { refusesTheBatch } from './subscriber-post.js';

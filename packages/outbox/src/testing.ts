@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Kysely, sql } from 'kysely';
+import type { OutboxLog } from './outbox-worker.js';
+
+/** Polls `probe` until it answers something truthy, or fails naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Waits until every event recorded in `<schema>.outbox` is past the delivery horizon. Test
+ * databases share one server, and a transaction left open in another database holds the horizon
+ * back for a moment.
+ */
+export async function settleOutbox(db: Kysely<any>, schema: string): Promise<void> {
+  await waitFor('events past the delivery horizon', async () => {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema, 'outbox')}
+      where xid >= pg_snapshot_xmin(pg_current_snapshot())`.execute(db);
+    return rows[0]?.n === 0;
+  });
+}
+
+/** A log that keeps every entry as a JSON line, to check what a failure writes (and that no secret is in it). */
+export function captureOutboxLog(): OutboxLog & { entries: string[] } {
+  const entries: string[] = [];
+  const keep = (level: string) => (obj: Record<string, unknown>, msg: string) => {
+    entries.push(JSON.stringify({ level, msg, ...obj }));
+  };
+  return { entries, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
+}
