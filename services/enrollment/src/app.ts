@@ -12,6 +12,7 @@ import { createEnrolmentsService } from './enrolments/enrolments.service.js';
 import { writeEvents } from './events/outbox.js';
 import { outboxDelivery } from './events/outbox-worker.js';
 import { createHouseholdsService } from './households/households.service.js';
+import { createImportsService } from './imports/imports.service.js';
 import { createRegistrationImporter } from './imports/registration-import.js';
 import { createPersonsService } from './persons/persons.service.js';
 import { createPoliciesService } from './policies/policies.service.js';
@@ -75,10 +76,10 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
     xlsx: xlsxLimits(opts.config),
   });
   await app.register(registrationImportRoutes, {
-    db: opts.db,
     importer,
+    imports: createImportsService(db, importer),
     maxBytes: opts.config.IMPORT_MAX_BYTES,
-    // An import records its events in a transaction of its own session, not through `change`.
+    // An import commits its change on a session of its own pool, so the app's `change` never nudges for it.
     onFinished: () => app.outbox.nudge(),
   });
   app.addHook('onClose', () => importer.drain());

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createSiblingPool, type Database, type Db } from '@rmi/db';
 import type { XlsxLimits } from '@rmi/ingest';
-import { type Actor, recordAudit, shanghaiToday } from '@rmi/service-kit';
+import { type Actor, createChangeRunner, shanghaiToday } from '@rmi/service-kit';
 import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely';
 import type pg from 'pg';
-import { recordEvent } from '../events/outbox.js';
+import { writeEvents } from '../events/outbox.js';
 import type { PolicyCatalog } from '../policies/policy-catalog.js';
 import { checkStatement } from './registration-checks.js';
 import { REQUIRED_FIELDS, type RegistrationField } from './registration-columns.js';
@@ -256,7 +256,8 @@ export function createRegistrationImporter(
       // The writes read import_checked alone, in key order; only the household statements join it.
       if (hasHouseholds) await client.query('analyze import_checked');
       await setProgress(id, { status: 'applying', rows_total: total, rows_rejected: rowsRejected });
-      await kdb.transaction().execute(async (trx) => {
+      // The same change runner as every other write: rows, audit entry and event commit together.
+      await createChangeRunner(kdb, { service: 'enrollment', writeEvents })(actor, async ({ trx, audit, emit }) => {
         // In key order: imports of overlapping files lock the same keys in the same order and
         // never deadlock; the indexes are filled in order too.
         const persons = await insertUnlessTaken(
@@ -300,7 +301,7 @@ export function createRegistrationImporter(
           })
           .where('id', '=', id)
           .execute();
-        await recordAudit(trx, 'enrollment', actor, {
+        audit({
           action: 'registration-import.apply',
           entity: 'import',
           entityId: id,
@@ -308,7 +309,7 @@ export function createRegistrationImporter(
           details: { year: options.year, mode: options.mode, ...counts },
         });
         // One event for the batch: subscribers read the rows from enrollment.v_enrollment_facts.
-        await recordEvent(trx, 'import.applied', { importId: id, year: options.year, ...counts });
+        emit('import.applied', { importId: id, year: options.year, ...counts });
       });
       took.writing = Date.now() - started - took.staging - took.checking;
       log.info({ importId: id, rows: total, ms: took }, 'registration import applied');

@@ -1,80 +1,28 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ImportQuerySchema, type ImportSummary, ImportSummarySchema, ProblemSchema } from '@rmi/contracts';
-import type { Db, ImportsTable } from '@rmi/db';
+import { ImportQuerySchema, ImportSummarySchema, ProblemSchema, VILLAGE_WRITER_ROLES } from '@rmi/contracts';
 import { createCsvWriter } from '@rmi/ingest';
-import {
-  AppError,
-  actorOf,
-  assertRegionInScope,
-  NotFoundError,
-  type Principal,
-  principalOf,
-  requireRole,
-} from '@rmi/service-kit';
+import { AppError, actorOf, requireRole } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import { IMPORTS_PATH as BASE, type ImportsService } from '../../imports/imports.service.js';
 import type { RegistrationImporter } from '../../imports/registration-import.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const ROLES = ['county-operator', 'township-operator', 'collector'] as const;
-const BASE = '/v1/registration-imports';
-
-type Row = Selectable<ImportsTable>;
-
-function toSummary(row: Row): ImportSummary {
-  return {
-    id: row.id,
-    year: row.year,
-    mode: row.mode,
-    format: row.format,
-    status: row.status,
-    fileName: row.file_name,
-    encoding: row.encoding,
-    bytesReceived: row.bytes_received,
-    rowsTotal: row.rows_total,
-    rowsRejected: row.rows_rejected,
-    personsCreated: row.persons_created,
-    enrolmentsCreated: row.enrolments_created,
-    rowsUnchanged: row.rows_unchanged,
-    problem: (row.problem as ImportSummary['problem']) ?? null,
-    createdAt: row.created_at.toISOString(),
-    finishedAt: row.finished_at?.toISOString() ?? null,
-    links: { self: `${BASE}/${row.id}`, rejections: `${BASE}/${row.id}/rejections.csv` },
-  };
-}
-
-/** An import is visible to the key that could have made it: its scope covers the uploader's. */
-function assertMayRead(principal: Principal, row: Row): void {
-  if (principal.role === 'admin') return;
-  assertRegionInScope(principal, row.scope_region_code ?? '', `Import ${row.id}`);
-}
+const ROLES = VILLAGE_WRITER_ROLES;
 
 export default async function registrationImportRoutes(
   app: FastifyInstance,
   opts: {
-    db: Db;
     importer: RegistrationImporter;
+    imports: ImportsService;
     maxBytes: number;
     /** Called once an import has ended, whatever its outcome (an applied one has recorded its events). */
     onFinished: () => void;
   },
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const RUNNING = ['receiving', 'validating', 'applying'];
-  const load = (id: string) =>
-    opts.db.selectFrom('enrollment.imports').selectAll().where('id', '=', id).executeTakeFirst();
-  const find = async (id: string) => {
-    let row = await load(id);
-    if (!row) throw new NotFoundError('IMPORT_NOT_FOUND', `No import ${id}.`);
-    if (RUNNING.includes(row.status)) {
-      await opts.importer.settleOrphans([row.id]);
-      row = (await load(id)) ?? row;
-    }
-    return row;
-  };
 
   // The upload is handed over as a stream: it goes to COPY as it arrives, never held whole.
   app.addContentTypeParser(['text/csv', 'application/octet-stream', XLSX], (_request, payload, done) =>
@@ -120,20 +68,9 @@ export default async function registrationImportRoutes(
       void run.finished.then(opts.onFinished);
       await run.received;
       if (wait) await run.finished;
-      const row = await find(run.id);
-      if (row.status === 'rejected' || row.status === 'failed') {
-        const problem = row.problem as { code: string; detail: string; errors?: unknown[] };
-        // A file past a size bound is 413, whether the upload or what it inflates to crossed it.
-        const status = row.status === 'failed' ? 500 : problem.code === 'IMPORT_TOO_LARGE' ? 413 : 422;
-        throw new AppError(status, problem.code, problem.detail, {
-          importId: row.id,
-          ...(problem.errors ? { errors: problem.errors } : {}),
-          ...(row.rows_rejected ? { errors: await firstRejections(opts.db, row.id) } : {}),
-          links: toSummary(row).links,
-        });
-      }
-      reply.header('location', `${BASE}/${row.id}`);
-      return reply.code(row.status === 'applied' ? 200 : 202).send(toSummary(row));
+      const summary = await opts.imports.outcome(run.id);
+      reply.header('location', summary.links.self);
+      return reply.code(summary.status === 'applied' ? 200 : 202).send(summary);
     },
   );
 
@@ -148,20 +85,7 @@ export default async function registrationImportRoutes(
         response: { 200: z.array(ImportSummarySchema) },
       },
     },
-    async (request) => {
-      const principal = principalOf(request);
-      let query = opts.db.selectFrom('enrollment.imports').selectAll();
-      if (principal.role !== 'admin')
-        query = query.where('scope_region_code', 'like', `${principal.regionCode ?? '-'}%`);
-      const list = () => query.orderBy('created_at', 'desc').limit(request.query.limit).execute();
-      let rows = await list();
-      const running = rows.filter((r) => RUNNING.includes(r.status)).map((r) => r.id);
-      if (running.length) {
-        await opts.importer.settleOrphans(running);
-        rows = await list();
-      }
-      return rows.map(toSummary);
-    },
+    async (request) => opts.imports.recent(actorOf(request), request.query.limit),
   );
 
   r.get(
@@ -175,11 +99,7 @@ export default async function registrationImportRoutes(
         response: { 200: ImportSummarySchema, 403: ProblemSchema, 404: ProblemSchema },
       },
     },
-    async (request) => {
-      const row = await find(request.params.id);
-      assertMayRead(principalOf(request), row);
-      return toSummary(row);
-    },
+    async (request) => opts.imports.get(actorOf(request), request.params.id),
   );
 
   r.get(
@@ -193,59 +113,17 @@ export default async function registrationImportRoutes(
       },
     },
     async (request, reply) => {
-      const row = await find(request.params.id);
-      assertMayRead(principalOf(request), row);
-      // Every row of an upload keeps the header's keys, so the first rejection names the columns.
-      const first = await opts.db
-        .selectFrom('enrollment.import_rejections')
-        .select('row')
-        .where('import_id', '=', row.id)
-        .orderBy('line')
-        .limit(1)
-        .executeTakeFirst();
-      const columns = Object.keys(first?.row ?? {});
+      const download = await opts.imports.rejections(actorOf(request), request.params.id);
       // Cells as uploaded, but never as formulas: a clerk opens this file in Excel.
-      const csv = createCsvWriter({ columns: ['行号 line', '原因 reasons', ...columns] });
-      // A million rejections go out a page at a time, never held whole.
-      pipeline(Readable.from(rejectionPages(opts.db, row.id, columns)), csv).catch((err) => {
+      const csv = createCsvWriter({ columns: download.header });
+      pipeline(Readable.from(download.rows), csv).catch((err) => {
         request.log.warn({ err }, 'rejections download cut short');
         csv.destroy(err);
       });
       return reply
         .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="rejections-${row.id}.csv"`)
+        .header('content-disposition', `attachment; filename="rejections-${download.id}.csv"`)
         .send(csv);
     },
   );
-}
-
-const PAGE = 5000;
-
-async function* rejectionPages(db: Db, importId: string, columns: string[]) {
-  let after = 0;
-  for (;;) {
-    const page = await db
-      .selectFrom('enrollment.import_rejections')
-      .select(['line', 'reasons', 'row'])
-      .where('import_id', '=', importId)
-      .where('line', '>', after)
-      .orderBy('line')
-      .limit(PAGE)
-      .execute();
-    for (const x of page) yield [x.line, x.reasons.join('; '), ...columns.map((c) => x.row[c] ?? '')];
-    if (page.length < PAGE) return;
-    after = page[page.length - 1]?.line ?? after;
-  }
-}
-
-/** The first rejections inline in a problem answer; the CSV link has them all. */
-async function firstRejections(db: Db, importId: string) {
-  const rows = await db
-    .selectFrom('enrollment.import_rejections')
-    .select(['line', 'reasons'])
-    .where('import_id', '=', importId)
-    .orderBy('line')
-    .limit(1000)
-    .execute();
-  return rows.map((r) => ({ line: r.line, message: r.reasons.join('; ') }));
 }
