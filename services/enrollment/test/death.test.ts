@@ -1,7 +1,7 @@
 import { createTestKey, shanghaiToday } from '@rmi/service-kit';
 import { sql } from 'kysely';
 import t from 'tap';
-import { idNumbers, loadCq2026, setup } from './helpers.js';
+import { idNumbers, insertPerson, loadCq2026, setup } from './helpers.js';
 
 // One rule on death for registration and payment (src/enrolments/deceased.ts): nothing is enrolled
 // or paid as of a day after the person died; the day of death itself counts as lived.
@@ -15,22 +15,7 @@ const lizi = await createTestKey(db, 'township-operator', { regionCode: LIZI });
 const service = await createTestKey(db, 'service');
 const idNumber = idNumbers();
 
-async function person(diedOn: string | null = null) {
-  const id = idNumber();
-  await db
-    .insertInto('enrollment.persons')
-    .values({
-      id_number: id,
-      name: '测试',
-      sex: Number(id[16]) % 2 ? 'male' : 'female',
-      birth_date: '1980-01-01',
-      hukou_region_code: LIZI_VILLAGE,
-      category: 'resident',
-      died_on: diedOn,
-    })
-    .execute();
-  return id;
-}
+const person = (diedOn: string | null = null) => insertPerson(db, idNumber(), { village: LIZI_VILLAGE, diedOn });
 
 const pay = (paymentId: string, idNumber: string, paidOn: string) =>
   app.inject({

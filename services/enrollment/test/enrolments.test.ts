@@ -3,7 +3,7 @@ import { createTestKey } from '@rmi/service-kit';
 import t from 'tap';
 import { effectiveStatus } from '../src/enrolments/enrolment-view.js';
 import type { EnrolmentRow } from '../src/enrolments/enrolments.repository.js';
-import { idNumbers, loadCq2026, setup } from './helpers.js';
+import { idNumbers, insertPerson, loadCq2026, setup } from './helpers.js';
 
 const { app, db } = await setup(t);
 // An invented 2026 notice (test/fixtures), loaded before the first request so the service's
@@ -24,21 +24,8 @@ const admin = await createTestKey(db, 'admin');
 
 const idNumber = idNumbers();
 
-async function person(village = LIZI_VILLAGE, birth = '19800101', category = 'resident' as const) {
-  const id = idNumber(birth);
-  await db
-    .insertInto('enrollment.persons')
-    .values({
-      id_number: id,
-      name: '测试',
-      sex: Number(id[16]) % 2 ? 'male' : 'female',
-      birth_date: `${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6)}`,
-      hukou_region_code: village,
-      category,
-    })
-    .execute();
-  return id;
-}
+const person = (village = LIZI_VILLAGE, birth = '19800101', category = 'resident' as const) =>
+  insertPerson(db, idNumber(birth), { village, category });
 
 const register = (payload: Record<string, unknown>, headers = lizi.headers) =>
   app.inject({ method: 'POST', url: '/v1/enrolments', headers, payload });

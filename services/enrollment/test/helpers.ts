@@ -35,3 +35,27 @@ export function idNumbers(): (birth?: string) => string {
     return first17 + checkCharacter(first17);
   };
 }
+
+/**
+ * A person written straight into the register (set-up for tests of enrolments and payments), with
+ * sex and birth date as the ID number says.
+ */
+export async function insertPerson(
+  db: Db,
+  idNumber: string,
+  values: { village: string; category?: 'resident' | 'student' | 'newborn'; diedOn?: string | null },
+): Promise<string> {
+  await db
+    .insertInto('enrollment.persons')
+    .values({
+      id_number: idNumber,
+      name: '测试',
+      sex: Number(idNumber[16]) % 2 ? 'male' : 'female',
+      birth_date: `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`,
+      hukou_region_code: values.village,
+      category: values.category ?? 'resident',
+      died_on: values.diedOn ?? null,
+    })
+    .execute();
+  return idNumber;
+}

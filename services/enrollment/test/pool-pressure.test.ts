@@ -2,7 +2,7 @@ import { createDb, createTestDatabase } from '@rmi/db';
 import { buildApp, createTestKey, databaseOptions } from '@rmi/service-kit';
 import t, { type Test } from 'tap';
 import enrollmentApp, { SERVICE } from '../src/app.js';
-import { enrollmentConfig, idNumbers, loadCq2026 } from './helpers.js';
+import { enrollmentConfig, idNumbers, insertPerson, loadCq2026 } from './helpers.js';
 
 // A season's last days: many collectors write at once just after the policy cache has expired.
 // No transaction may wait for a second pool connection (the policy refresh), or the pool of 5
@@ -26,21 +26,8 @@ async function stack(t: Test, overrides: Record<string, string> = {}) {
   return { app, db };
 }
 
-async function registerPerson(db: Awaited<ReturnType<typeof stack>>['db']): Promise<string> {
-  const id = idNumber();
-  await db
-    .insertInto('enrollment.persons')
-    .values({
-      id_number: id,
-      name: '测试',
-      sex: Number(id[16]) % 2 ? 'male' : 'female',
-      birth_date: '1980-01-01',
-      hukou_region_code: LIZI_VILLAGE,
-      category: 'resident',
-    })
-    .execute();
-  return id;
-}
+const registerPerson = (db: Awaited<ReturnType<typeof stack>>['db']) =>
+  insertPerson(db, idNumber(), { village: LIZI_VILLAGE });
 
 /** Resolves with the answer, or with 'no answer' after `ms`: a frozen service must fail the test, not hang it. */
 function within<T>(ms: number, answer: Promise<T>): Promise<T | 'no answer'> {
