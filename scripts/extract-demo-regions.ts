@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseCsv } from '../packages/db/src/tabular.js';
+import { parseCsv } from '@rmi/ingest';
 
 const root = path.resolve(import.meta.dirname, '..');
 const output = path.join(root, 'packages', 'db', 'data', 'demo-regions.csv');

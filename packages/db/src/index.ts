@@ -8,5 +8,4 @@ export * from './prepare.js';
 export * from './seed/reference-data.js';
 export * from './seed/region-csv.js';
 export * from './seed/regions.js';
-export * from './tabular.js';
 export * from './testing.js';

@@ -1,7 +1,7 @@
+import { CsvSyntaxError, decodeText, parseCsv } from '@rmi/ingest';
 import iconv from 'iconv-lite';
 import t from 'tap';
 import { parseRegionCsv } from '../src/seed/region-csv.js';
-import { CsvSyntaxError, decodeText, parseCsv } from '../src/tabular.js';
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { decodeText, parseCsv } from '@rmi/ingest';
 import { type Kysely, sql } from 'kysely';
 import type { Db } from '../create-db.js';
 import type { Database, RegionLevel } from '../database.js';
-import { decodeText, parseCsv } from '../tabular.js';
 
 /** One division to write; `line` is where it came from, so every complaint can point at it. */
 export interface RegionRow {

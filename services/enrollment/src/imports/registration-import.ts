@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createSiblingPool, type Database, type Db } from '@rmi/db';
-import type { XlsxLimits } from '@rmi/ingest';
+import { FileProblem, type XlsxLimits } from '@rmi/ingest';
 import { type Actor, createChangeRunner, shanghaiToday } from '@rmi/service-kit';
 import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely';
 import type pg from 'pg';
@@ -10,7 +10,7 @@ import type { PolicyCatalog } from '../policies/policy-catalog.js';
 import { checkStatement } from './registration-checks.js';
 import { REQUIRED_FIELDS, type RegistrationField } from './registration-columns.js';
 import { registrationDecisions } from './registration-decisions.js';
-import { FileProblem, stageRegistrations } from './staging.js';
+import { stageRegistrations } from './staging.js';
 
 /** Where an import reports what went wrong and how long it took (the service's pino logger). */
 export interface ImportLog {

@@ -4,8 +4,6 @@ import type pg from 'pg';
 import { REGISTRATION_HEADER, type RegistrationField } from './registration-columns.js';
 import { registrationFacts } from './registration-facts.js';
 
-export { FileProblem } from '@rmi/ingest';
-
 // What each bound of the XLSX reader is called in a refusal: the setting an admin can raise, or
 // the fixed limit it is.
 const BOUND_NAMES: Record<XlsxBound, string> = {
