@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ENROLLMENT_EVENTS } from '@rmi/contracts';
 import { createTestDatabase, type Db } from '@rmi/db';
 import { createEventRecorder, createOutboxWorker, type OutboxWorkerOptions } from '@rmi/outbox';
-import { captureOutboxLog, settleOutbox, waitFor } from '@rmi/outbox/testing';
+import { captureOutboxLog, recordEach, settleOutbox, waitFor } from '@rmi/outbox/testing';
 import reportingApp, { SERVICE as REPORTING } from '@rmi/reporting/app';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import type { Test } from 'tap';
@@ -73,22 +73,7 @@ type Write = (trx: Db, seq: number) => Promise<void>;
 const writePaid: Write = (trx, seq) => recordEvent(trx, 'enrolment.paid', paid(seq));
 
 /** Records events, each in its own committed transaction; returns their outbox ids. */
-async function record(db: Db, count: number, write: Write = writePaid): Promise<number[]> {
-  const before = await maxOutboxId(db);
-  for (let i = 0; i < count; i++) {
-    await db.transaction().execute((trx) => write(trx, i));
-  }
-  const rows = await db.selectFrom('enrollment.outbox').select('id').where('id', '>', before).orderBy('id').execute();
-  return rows.map((r) => r.id);
-}
-
-async function maxOutboxId(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('enrollment.outbox')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .executeTakeFirst();
-  return Number(row?.id ?? 0);
-}
+const record = (db: Db, count: number, write: Write = writePaid) => recordEach(db, 'enrollment', count, write);
 
 const settle = (db: Db) => settleOutbox(db, 'enrollment');
 

@@ -38,3 +38,26 @@ export function captureOutboxLog(): OutboxLog & { entries: string[] } {
   };
   return { entries, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
+
+/** The highest id in `<schema>.outbox` (0 when empty). */
+export async function maxOutboxId(db: Kysely<any>, schema: string): Promise<number> {
+  const { rows } = await sql<{ id: string | null }>`select max(id) as id from ${sql.id(schema, 'outbox')}`.execute(db);
+  return Number(rows[0]?.id ?? 0);
+}
+
+/**
+ * Runs `write` `count` times, each in its own committed transaction, and returns the ids of the
+ * outbox rows those transactions added to `<schema>.outbox`, in order.
+ */
+export async function recordEach(
+  db: Kysely<any>,
+  schema: string,
+  count: number,
+  write: (trx: Kysely<any>, seq: number) => Promise<void>,
+): Promise<number[]> {
+  const before = await maxOutboxId(db, schema);
+  for (let i = 0; i < count; i++) await db.transaction().execute((trx) => write(trx, i));
+  const { rows } = await sql<{ id: string }>`select id from ${sql.id(schema, 'outbox')}
+    where id > ${before} order by id`.execute(db);
+  return rows.map((r) => Number(r.id));
+}

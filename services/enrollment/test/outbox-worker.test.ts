@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type Db } from '@rmi/db';
 import { createOutboxWorker, type OutboxWorkerOptions, pruneOutbox } from '@rmi/outbox';
-import { captureOutboxLog, settleOutbox, waitFor } from '@rmi/outbox/testing';
+import { captureOutboxLog, maxOutboxId as maxOutboxIdOf, recordEach, settleOutbox, waitFor } from '@rmi/outbox/testing';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -102,22 +102,9 @@ type Write = (trx: Db, seq: number) => Promise<void>;
 const writePaid: Write = (trx, seq) => recordEvent(trx, 'enrolment.paid', paid(seq));
 
 /** Records events, each in its own committed transaction; returns their outbox ids. */
-async function record(db: Db, count: number, write: Write = writePaid): Promise<number[]> {
-  const before = await maxOutboxId(db);
-  for (let i = 0; i < count; i++) {
-    await db.transaction().execute((trx) => write(trx, i));
-  }
-  const rows = await db.selectFrom('enrollment.outbox').select('id').where('id', '>', before).orderBy('id').execute();
-  return rows.map((r) => r.id);
-}
-
-async function maxOutboxId(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('enrollment.outbox')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .executeTakeFirst();
-  return Number(row?.id ?? 0);
-}
+const record = (db: Db, count: number, write: Write = writePaid) =>
+  recordEach(db, ENROLLMENT_OUTBOX.schema, count, write);
+const maxOutboxId = (db: Db) => maxOutboxIdOf(db, ENROLLMENT_OUTBOX.schema);
 
 const settle = (db: Db) => settleOutbox(db, ENROLLMENT_OUTBOX.schema);
 
