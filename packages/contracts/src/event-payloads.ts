@@ -111,11 +111,75 @@ export const ENROLLMENT_EVENTS = {
   'target.set': targetSet,
 } as const;
 
+const IdentityCode = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'an identity code');
+const Department = z.string().regex(/^[a-z][a-z-]{1,62}$/, 'a department');
+
+/** A person certified with an identity (a spell begins). Published by subsidy-identity. */
+const identityAdded = z.strictObject({
+  idNumber: IdNumber,
+  identityCode: IdentityCode,
+  department: Department,
+  regionCode: VillageCodeSchema,
+  validFrom: CivilDateSchema,
+  validTo: CivilDateSchema.nullable(),
+  batchId: z.uuid(),
+});
+
+/** A spell ended: absent from a snapshot, removed by a delta, ended on a date, or by death. */
+const identityEnded = z.strictObject({
+  idNumber: IdNumber,
+  identityCode: IdentityCode,
+  department: Department,
+  regionCode: VillageCodeSchema,
+  validTo: CivilDateSchema,
+  reason: z.enum(['absent', 'removed', 'ended', 'death']),
+  batchId: z.uuid().nullable(),
+});
+
+/** The identity is held on, in another village, from `validFrom`. */
+const identityMoved = z.strictObject({
+  idNumber: IdNumber,
+  identityCode: IdentityCode,
+  department: Department,
+  fromRegionCode: VillageCodeSchema,
+  regionCode: VillageCodeSchema,
+  validFrom: CivilDateSchema,
+  batchId: z.uuid(),
+});
+
+/** The certified dates of a spell were corrected. */
+const identityChanged = z.strictObject({
+  idNumber: IdNumber,
+  identityCode: IdentityCode,
+  department: Department,
+  regionCode: VillageCodeSchema,
+  validFrom: CivilDateSchema,
+  validTo: CivilDateSchema.nullable(),
+  batchId: z.uuid(),
+});
+
+/** A death reported by a department; enrollment sets `diedOn` and cancels unpaid registrations. */
+const personDied = z.strictObject({
+  idNumber: IdNumber,
+  diedOn: CivilDateSchema,
+  department: Department,
+});
+
+/** What subsidy-identity publishes, by topic. */
+export const IDENTITY_EVENTS = {
+  'identity.added': identityAdded,
+  'identity.ended': identityEnded,
+  'identity.moved': identityMoved,
+  'identity.changed': identityChanged,
+  'person.died': personDied,
+} as const;
+
 /** Every topic of every publisher. A topic names one payload shape whichever service sends it. */
-export const EVENT_PAYLOADS = { ...ENROLLMENT_EVENTS } as const;
+export const EVENT_PAYLOADS = { ...ENROLLMENT_EVENTS, ...IDENTITY_EVENTS } as const;
 
 export type EventTopic = keyof typeof EVENT_PAYLOADS;
 export type EnrollmentTopic = keyof typeof ENROLLMENT_EVENTS;
+export type IdentityTopic = keyof typeof IDENTITY_EVENTS;
 export const EVENT_TOPICS = Object.keys(EVENT_PAYLOADS) as EventTopic[];
 
 /** A topic's payload as read. */

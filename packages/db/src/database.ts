@@ -256,6 +256,118 @@ export interface IdentityTypesTable {
   cq_assistance_code: string | null;
 }
 
+export type FeedMode = 'snapshot' | 'delta';
+export type BatchStatus =
+  | 'computing'
+  | 'applied'
+  | 'dry-run'
+  | 'unchanged'
+  | 'held'
+  | 'rejected'
+  | 'discarded'
+  | 'failed';
+export type SpellChange = 'added' | 'removed' | 'changed' | 'moved';
+
+export interface FeedSettingsTable {
+  department: string;
+  /** numeric: read as a decimal string. */
+  max_removal_share: ColumnType<string, number | string | undefined, number | string>;
+  min_row_share: ColumnType<string, number | string | undefined, number | string>;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface FeedBatchesTable {
+  id: Generated<string>;
+  department: string;
+  mode: FeedMode;
+  period: string;
+  period_start: CivilDate;
+  scope_region_code: string | null;
+  status: BatchStatus;
+  on_row_errors: ColumnType<'skip' | 'reject', 'skip' | 'reject' | undefined, 'skip' | 'reject'>;
+  content_sha256: string;
+  format: 'csv' | 'xlsx' | 'ndjson';
+  encoding: string | null;
+  file_name: string | null;
+  idempotency_key: string | null;
+  rows: ColumnType<number, number | undefined, number>;
+  counts: ColumnType<Record<string, number>, string | undefined, string>;
+  held_reason: string | null;
+  based_on: string | null;
+  answer_of: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Date | null;
+  applied_at: Date | null;
+}
+
+export interface BatchChangesTable {
+  batch_id: string;
+  id_number: string;
+  identity_code: string;
+  change: SpellChange;
+  name: string | null;
+  line: number | null;
+  before_village: string | null;
+  before_from: CivilDate | null;
+  before_to: CivilDate | null;
+  after_village: string | null;
+  after_from: CivilDate | null;
+  after_to: CivilDate | null;
+}
+
+export interface BatchErrorsTable {
+  batch_id: string;
+  line: number;
+  /** `[{ column, code, message }]` */
+  errors: ColumnType<{ column: string | null; code: string; message: string }[], string, string>;
+  cells: ColumnType<Record<string, string | null>, string, string>;
+}
+
+export interface SpellsTable {
+  id: Generated<number>;
+  id_number: string;
+  identity_code: string;
+  department: string;
+  region_code: string;
+  name: string | null;
+  valid_from: CivilDate;
+  valid_to: CivilDate | null;
+  current: ColumnType<boolean, boolean | undefined, boolean>;
+  batch_id: string;
+  ended_batch_id: string | null;
+  ended_reason: 'absent' | 'removed' | 'moved' | 'changed' | 'ended' | 'death' | null;
+}
+
+export interface DeathsTable {
+  id_number: string;
+  died_on: CivilDate;
+  name: string | null;
+  department: string;
+  recorded_by: string | null;
+  recorded_at: Timestamp;
+}
+
+/** `identity.v_identity_spells`: who held which identity on which day (contracts/identity-feeds.md). */
+export interface IdentitySpellsView {
+  id_number: string;
+  identity_code: string;
+  department: string;
+  region_code: string;
+  valid_from: CivilDate;
+  valid_to: CivilDate | null;
+  batch_id: string;
+}
+
+export interface IdentityRegionsView {
+  code: string;
+  name: string;
+  level: RegionLevel;
+  parent_code: string | null;
+}
+
 export interface ChannelsTable {
   code: string;
   name: string;
@@ -308,7 +420,19 @@ export interface Database {
   'enrollment.v_enrollment_facts': EnrollmentFactsView;
   'enrollment.v_targets': TargetsView;
   'reporting.received_events': ReceivedEventsTable;
+  'enrollment.received_events': ReceivedEventsTable;
   'identity.identity_types': IdentityTypesTable;
+  'identity.feed_settings': FeedSettingsTable;
+  'identity.batches': FeedBatchesTable;
+  'identity.batch_changes': BatchChangesTable;
+  'identity.batch_errors': BatchErrorsTable;
+  'identity.spells': SpellsTable;
+  'identity.deaths': DeathsTable;
+  'identity.outbox': OutboxTable;
+  'identity.outbox_cursors': OutboxCursorsTable;
+  'identity.outbox_dead_letters': OutboxDeadLettersTable;
+  'identity.v_identity_spells': IdentitySpellsView;
+  'identity.v_regions': IdentityRegionsView;
   'payment.channels': ChannelsTable;
   'reporting.v_regions': RegionsView;
 }
@@ -324,6 +448,8 @@ export type EnrollmentDatabase = Pick<
 > & {
   'enrollment.v_enrollment_facts': ReadOnlyView<EnrollmentFactsView>;
   'enrollment.v_targets': ReadOnlyView<TargetsView>;
+  /** Identities held on a payment's day decide its assistance (contracts/identity-feeds.md). */
+  'identity.v_identity_spells': ReadOnlyView<IdentitySpellsView>;
 };
 
 declare const notWritable: unique symbol;
@@ -336,8 +462,19 @@ type NotWritable = { readonly [notWritable]: true };
  */
 export type ReadOnlyView<T> = { [K in keyof T]: ColumnType<SelectType<T[K]>, NotWritable, NotWritable> };
 
-/** What subsidy-identity may name: its own schema. It reads no other service's tables or views. */
-export type IdentityDatabase = Pick<Database, Extract<keyof Database, `identity.${string}`>>;
+/**
+ * What subsidy-identity may name: its own schema (its published view read-only, like the division
+ * tree it reads), and the enrolments enrollment publishes, for rosters.
+ */
+export type IdentityDatabase = Pick<
+  Database,
+  Exclude<Extract<keyof Database, `identity.${string}`>, `identity.v_${string}`>
+> & {
+  'identity.v_identity_spells': ReadOnlyView<IdentitySpellsView>;
+  'identity.v_regions': ReadOnlyView<IdentityRegionsView>;
+  'enrollment.v_enrollment_facts': ReadOnlyView<EnrollmentFactsView>;
+  'enrollment.v_targets': ReadOnlyView<TargetsView>;
+};
 
 /**
  * What payment-reconciliation may name: its own schema, and the enrolments enrollment publishes
