@@ -5,7 +5,10 @@ import enrollmentApp, { SERVICE as ENROLLMENT, EnrollmentConfigSchema } from '@r
 import paymentApp, { SERVICE as PAYMENT } from '@rmi/payment-reconciliation/app';
 import reportingApp, { SERVICE as REPORTING } from '@rmi/reporting/app';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
-import subsidyIdentityApp, { SERVICE as SUBSIDY_IDENTITY } from '@rmi/subsidy-identity/app';
+import subsidyIdentityApp, {
+  SERVICE as SUBSIDY_IDENTITY,
+  SubsidyIdentityConfigSchema,
+} from '@rmi/subsidy-identity/app';
 import Fastify, { type FastifyInstance } from 'fastify';
 import t from 'tap';
 import { z } from 'zod';
@@ -41,7 +44,10 @@ const apps = {
     db: tdb.db,
     config: testConfig({}, EnrollmentConfigSchema),
   }),
-  subsidyIdentity: await buildApp(SUBSIDY_IDENTITY, subsidyIdentityApp, { db: tdb.db, config }),
+  subsidyIdentity: await buildApp(SUBSIDY_IDENTITY, subsidyIdentityApp, {
+    db: tdb.db,
+    config: testConfig({}, SubsidyIdentityConfigSchema),
+  }),
   payment: await buildApp(PAYMENT, paymentApp, { db: tdb.db, config }),
   reporting: await buildApp(REPORTING, reportingApp, { db: tdb.db, config }),
 };

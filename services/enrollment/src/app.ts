@@ -1,5 +1,5 @@
 import { attachOutbox } from '@rmi/outbox';
-import { type AppOptions, createChangeRunner, serviceKit } from '@rmi/service-kit';
+import { type AppOptions, createChangeRunner, createPolicyCatalog, serviceKit } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { type EnrollmentConfig, xlsxLimits } from './config.js';
 
@@ -16,7 +16,6 @@ import { createImportsService } from './imports/imports.service.js';
 import { createRegistrationImporter } from './imports/registration-import.js';
 import { createPersonsService } from './persons/persons.service.js';
 import { createPoliciesService } from './policies/policies.service.js';
-import { createPolicyCatalog } from './policies/policy-catalog.js';
 import { createRegionsService } from './regions/regions.service.js';
 import apiKeyRoutes from './routes/api-keys/index.js';
 import auditLogRoutes from './routes/audit-log/index.js';

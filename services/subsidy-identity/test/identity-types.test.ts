@@ -1,10 +1,13 @@
 import { createTestDatabase } from '@rmi/db';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import t from 'tap';
-import subsidyIdentityApp, { SERVICE } from '../src/app.js';
+import subsidyIdentityApp, { SERVICE, SubsidyIdentityConfigSchema } from '../src/app.js';
 
 const tdb = await createTestDatabase();
-const app = await buildApp(SERVICE, subsidyIdentityApp, { db: tdb.db, config: testConfig() });
+const app = await buildApp(SERVICE, subsidyIdentityApp, {
+  db: tdb.db,
+  config: testConfig({}, SubsidyIdentityConfigSchema),
+});
 t.teardown(async () => {
   await app.close();
   await tdb.destroy();

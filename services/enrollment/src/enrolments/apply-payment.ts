@@ -1,9 +1,9 @@
 import type { ApplyPaymentBody } from '@rmi/contracts';
 import type { EnrollmentDatabase } from '@rmi/db';
 import { maskIdNumber, quote } from '@rmi/rules';
+import type { PolicyInForce } from '@rmi/service-kit';
 import { type Change, ConflictError, UnprocessableError } from '@rmi/service-kit';
 import { createPersonsRepository } from '../persons/persons.repository.js';
-import type { PolicyInForce } from '../policies/policy-catalog.js';
 import { ruleProblem } from '../policies/rule-problem.js';
 import { assertVillage } from '../regions/villages.js';
 import { assertAliveOn } from './deceased.js';

@@ -8,6 +8,7 @@ import type {
   RegisterEnrolmentBody,
 } from '@rmi/contracts';
 import { addDays, maskIdNumber } from '@rmi/rules';
+import type { PolicyCatalog } from '@rmi/service-kit';
 import {
   type Actor,
   assertRegionInScope,
@@ -18,7 +19,6 @@ import {
 } from '@rmi/service-kit';
 import type { EnrollmentDb, RunChange } from '../db.js';
 import { createPersonsRepository } from '../persons/persons.repository.js';
-import type { PolicyCatalog } from '../policies/policy-catalog.js';
 import { assertVillage } from '../regions/villages.js';
 import { applyPaymentIn } from './apply-payment.js';
 import { assertAliveOn } from './deceased.js';

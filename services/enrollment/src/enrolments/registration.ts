@@ -1,10 +1,10 @@
 import type { Enrolment, RegisterEnrolmentBody } from '@rmi/contracts';
 import type { EnrollmentDatabase } from '@rmi/db';
 import { checkEligibility, findPolicy, maskIdNumber, type PolicyDocument } from '@rmi/rules';
+import type { PolicyInForce } from '@rmi/service-kit';
 import { type Change, ConflictError, NotFoundError, UnprocessableError } from '@rmi/service-kit';
 import type { EnrollmentDb } from '../db.js';
 import type { PersonRow } from '../persons/persons.repository.js';
-import type { PolicyInForce } from '../policies/policy-catalog.js';
 import { eligibilityBases } from './eligibility-bases.js';
 import { createEnrolmentsRepository, type EnrolmentRow } from './enrolments.repository.js';
 

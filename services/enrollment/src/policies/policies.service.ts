@@ -1,9 +1,9 @@
 import type { PolicyLoadResult, PolicySummary, PolicyVersion } from '@rmi/contracts';
 import { createPolicyStore } from '@rmi/db';
 import { PolicyDocumentSchema } from '@rmi/rules';
+import type { PolicyCatalog } from '@rmi/service-kit';
 import { type Actor, ConflictError, NotFoundError, UnprocessableError } from '@rmi/service-kit';
 import { asSharedDb, type RunChange } from '../db.js';
-import type { PolicyCatalog } from './policy-catalog.js';
 import { toPolicySummary } from './policy-view.js';
 
 const policyNotFound = (id: string) => new NotFoundError('POLICY_NOT_FOUND', `No policy document ${id}.`);

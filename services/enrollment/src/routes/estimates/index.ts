@@ -1,9 +1,9 @@
 import { EstimateRequestSchema, EstimateSchema, ProblemSchema } from '@rmi/contracts';
 import { estimateReimbursement, findPolicy } from '@rmi/rules';
+import type { PolicyCatalog } from '@rmi/service-kit';
 import { NotFoundError } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { PolicyCatalog } from '../../policies/policy-catalog.js';
 import { ruleProblem } from '../../policies/rule-problem.js';
 
 /** Inpatient reimbursement estimates for county desks; public like quotes, no personal data. */

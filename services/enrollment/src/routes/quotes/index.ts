@@ -1,9 +1,9 @@
 import { ProblemSchema, QuoteRequestSchema, QuoteSchema } from '@rmi/contracts';
 import { quoteFrom } from '@rmi/rules';
+import type { PolicyCatalog } from '@rmi/service-kit';
 import { fastResponseSerializer } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { PolicyCatalog } from '../../policies/policy-catalog.js';
 import { ruleProblem } from '../../policies/rule-problem.js';
 
 /** contracts/quote.md: public, no personal data, answered from the policies in memory. */

@@ -1,6 +1,6 @@
-import { createPolicyStore, type StoredPolicy } from '@rmi/db';
+import { createPolicyStore, type Db, type StoredPolicy } from '@rmi/db';
 import { type PolicyDocument, PolicyDocumentSchema } from '@rmi/rules';
-import { asSharedDb, type EnrollmentDb } from '../db.js';
+import type { Kysely } from 'kysely';
 
 export interface PolicyInForce {
   stored: StoredPolicy<PolicyDocument>;
@@ -14,10 +14,11 @@ export interface PolicyInForce {
  * out and logged rather than quoted against.
  */
 export function createPolicyCatalog(
-  db: EnrollmentDb,
+  // Any service's narrowed database: the store reads and writes only `core.policies`.
+  db: Kysely<any>,
   opts: { ttlMs: number; log: { error(details: object, message: string): void } },
 ) {
-  const store = createPolicyStore(asSharedDb(db));
+  const store = createPolicyStore(db as Db);
   let cached: { policies: PolicyInForce[]; documents: PolicyDocument[]; until: number } | undefined;
   let pending: Promise<NonNullable<typeof cached>> | undefined;
 
