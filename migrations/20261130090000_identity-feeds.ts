@@ -50,7 +50,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create unique index batches_applied_content_idx on identity.batches
     (department, coalesce(scope_region_code, ''), period, mode, content_sha256) where status = 'applied'`.execute(db);
   // At most one held batch per department awaits a decision (409 BATCH_HELD for the next).
-  await sql`create unique index batches_one_held_idx on identity.batches (department) where status = 'held'`.execute(db);
+  await sql`create unique index batches_one_held_idx on identity.batches (department) where status = 'held'`.execute(
+    db,
+  );
   await sql`create unique index batches_idempotency_idx on identity.batches (department, idempotency_key)
     where idempotency_key is not null and status <> 'unchanged'`.execute(db);
   await sql`create index batches_listing_idx on identity.batches (department, period, created_at desc)`.execute(db);
