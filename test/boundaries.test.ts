@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { literalsOf, namesNotViews, scanReportingSql } from '../scripts/lib/reporting-sql.js';
+import { literalsOf, namesNotViews, othersOf, scanServiceSql } from '../scripts/lib/service-sql.js';
 
 // `pnpm boundaries` (a step of .ci/run) holds the layers apart. Each rule of
 // .dependency-cruiser.cjs is run against a small tree that breaks it once, beside imports it allows.
@@ -80,7 +80,7 @@ t.test('each import rule fires on its violation and on nothing it allows', async
   );
 });
 
-t.test('reporting names other schemas only through their views', async (t) => {
+t.test('a service names other services’ schemas only through their views', async (t) => {
   t.same(namesNotViews('select * from enrollment.v_enrollment_facts join reporting.v_regions r'), [], 'views pass');
   t.same(
     namesNotViews('select count(*) from enrollment.enrolments e, "identity"."spells" s'),
@@ -117,7 +117,7 @@ t.test('reporting names other schemas only through their views', async (t) => {
     'services/reporting/src/queries/raw.sql': '-- identity.spells in a comment\nselect * from identity.spells;\n',
   });
   t.same(
-    (await scanReportingSql(path.join(dir, 'services/reporting/src'), dir))
+    (await scanServiceSql(path.join(dir, 'services/reporting/src'), othersOf('reporting'), dir))
       .map((f) => `${f.file}:${f.line} ${f.name}`)
       .sort(),
     [
@@ -126,4 +126,13 @@ t.test('reporting names other schemas only through their views', async (t) => {
     ],
     'the scan names file and line of each table read around a view',
   );
+  t.same(
+    namesNotViews(
+      'identity.spells, enrollment.persons, core.regions, identity.v_identity_spells',
+      othersOf('subsidy-identity'),
+    ),
+    ['enrollment.persons', 'core.regions'],
+    'each service owns its own schema: subsidy-identity names identity.* freely, the rest only by view',
+  );
+  t.same(namesNotViews('core.api_keys, enrollment.persons', othersOf('enrollment')), [], 'enrollment administers core');
 });
