@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FieldError, ProblemSchema } from '@rmi/contracts';
 import { Pool } from 'undici';
@@ -37,6 +38,11 @@ export interface SendOptions {
   query?: Record<string, string | number | boolean | undefined> | undefined;
   /** Serialised as JSON. */
   body?: unknown;
+  /**
+   * A file sent as it is (a department's list, a tax export), instead of `body`. A stream can be
+   * sent once only, so a request with one is never retried.
+   */
+  file?: { data: Uint8Array | string | Readable; contentType: string } | undefined;
   headers?: Record<string, string> | undefined;
   /** Non-2xx statuses that are an answer rather than a failure: parsed, neither retried nor thrown. */
   okStatuses?: readonly number[] | undefined;
@@ -59,6 +65,8 @@ export interface RawResponse {
   /** Set when the body claimed to be JSON and was not. */
   jsonError: Error | undefined;
   text: string;
+  /** The body's bytes, for downloads (XLSX, CSV in GB18030). */
+  bytes: Buffer;
   contentType: string;
   requestId: string | undefined;
 }
@@ -219,15 +227,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   /** One exchange; an answer that will be retried comes back with its body drained, unread. */
   async function attempt(opts: SendOptions, path: string, mayRetry: boolean): Promise<RawResponse> {
     const hasBody = opts.body !== undefined;
+    const contentTypeSent = opts.file ? opts.file.contentType : hasBody ? 'application/json' : undefined;
     const res = await pool.request({
       method: opts.method,
       path,
       headers: {
         ...baseHeaders,
-        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        ...(contentTypeSent ? { 'content-type': contentTypeSent } : {}),
         ...opts.headers,
       },
-      body: hasBody ? JSON.stringify(opts.body) : null,
+      body: opts.file ? opts.file.data : hasBody ? JSON.stringify(opts.body) : null,
       headersTimeout: timeout,
       bodyTimeout: timeout,
       signal: opts.signal ?? null,
@@ -241,6 +250,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       json: undefined,
       jsonError: undefined,
       text: '',
+      bytes: Buffer.alloc(0),
       contentType,
       requestId: headerValue(res.headers, 'x-request-id'),
     };
@@ -249,7 +259,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       await res.body.dump();
       return raw;
     }
-    raw.text = await res.body.text();
+    raw.bytes = Buffer.from(await res.body.arrayBuffer());
+    raw.text = raw.bytes.toString('utf8');
     if (raw.text.length > 0 && isJsonType(contentType)) {
       try {
         raw.json = JSON.parse(raw.text);
@@ -262,7 +273,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function send(opts: SendOptions): Promise<RawResponse> {
     const path = buildPath(prefix, opts.path, opts.query);
-    const attempts = isIdempotent(opts.method) ? retries + 1 : 1;
+    const once = opts.file !== undefined && typeof opts.file.data === 'object' && 'pipe' in opts.file.data;
+    const attempts = isIdempotent(opts.method) && !once ? retries + 1 : 1;
     for (let n = 1; ; n++) {
       const mayRetry = n < attempts;
       try {
