@@ -26,6 +26,26 @@ export const EventsReceivedSchema = z.object({
   duplicates: z.number().int().describe('events of the batch that were already stored (a redelivery)'),
 });
 
+/**
+ * Enrollment's answer to a delivery: the counts every receiver gives, and what the deaths it stored
+ * did (`person.died` from subsidy-identity). Other topics are stored and left alone.
+ */
+export const EnrollmentEventsReceivedSchema = EventsReceivedSchema.extend({
+  deaths: z.object({
+    applied: z
+      .number()
+      .int()
+      .describe('deaths of registered persons acted on: diedOn recorded, unpaid registrations cancelled'),
+    enrolmentsCancelled: z.number().int().describe('registrations (unpaid) cancelled with reason `death`'),
+    unknownPersons: z.number().int().describe('deaths of people enrollment has not registered: nothing to do'),
+    invalid: z
+      .number()
+      .int()
+      .describe('deaths stored but not acted on: a payload not read, or a day before birth or after today'),
+  }),
+});
+
 export type DeliveredEvent = z.infer<typeof EventSchema>;
 export type EventBatch = z.infer<typeof EventBatchSchema>;
 export type EventsReceived = z.infer<typeof EventsReceivedSchema>;
+export type EnrollmentEventsReceived = z.infer<typeof EnrollmentEventsReceivedSchema>;

@@ -11,6 +11,7 @@ import { enrollmentDb } from './db.js';
 import { createEnrolmentsService } from './enrolments/enrolments.service.js';
 import { writeEvents } from './events/outbox.js';
 import { outboxDelivery } from './events/outbox-worker.js';
+import { createEventsService } from './events/receive-events.js';
 import { createHouseholdsService } from './households/households.service.js';
 import { createImportsService } from './imports/imports.service.js';
 import { createRegistrationImporter } from './imports/registration-import.js';
@@ -22,6 +23,7 @@ import auditLogRoutes from './routes/audit-log/index.js';
 import enrolmentPaymentRoutes from './routes/enrolment-payments/index.js';
 import enrolmentRoutes from './routes/enrolments/index.js';
 import estimateRoutes from './routes/estimates/index.js';
+import eventRoutes from './routes/events/index.js';
 import householdRoutes from './routes/households/index.js';
 import personRoutes from './routes/persons/index.js';
 import policyRoutes from './routes/policies/index.js';
@@ -69,6 +71,7 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   await app.register(estimateRoutes, { catalog });
   await app.register(enrolmentRoutes, { enrolments });
   await app.register(enrolmentPaymentRoutes, { enrolments });
+  await app.register(eventRoutes, { events: createEventsService({ change }) });
   const importer = createRegistrationImporter(opts.db, catalog, app.log, {
     sessions: opts.config.IMPORT_SESSIONS,
     statementTimeoutMs: opts.config.IMPORT_STATEMENT_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import { assertVillage } from '../regions/villages.js';
 import { assertAliveOn } from './deceased.js';
 import { quoteCategory } from './eligibility-bases.js';
 import { createEnrolmentsRepository, type EnrolmentRow } from './enrolments.repository.js';
+import { certifiedOn, identityReasons, paymentIdentities } from './held-identities.js';
 import {
   assertNotInsuredElsewhere,
   insertRegistration,
@@ -20,7 +21,9 @@ import {
 /**
  * Applies a payment inside `change`: idempotent by payment id. Computes the amounts and the benefit
  * period from the policy in force and stores them for good (003#五: no re-computation afterwards).
- * `inForce` is read before the transaction opens (see enrolments.service.ts).
+ * The assistance comes from the identities held on the payment day: those the departments certified
+ * (identity.v_identity_spells) with any the body names. `inForce` is read before the transaction
+ * opens (see enrolments.service.ts).
  */
 export async function applyPaymentIn(
   change: Change<EnrollmentDatabase>,
@@ -67,7 +70,7 @@ export async function applyPaymentIn(
       { paymentId: row.payment_id },
     );
   }
-  if (row.status === 'cancelled') {
+  if (row.status === 'cancelled' && !paidBeforeDeath(row, body.paidOn)) {
     throw new ConflictError(
       'ENROLLMENT_NOT_PAYABLE',
       `The ${body.year} enrolment is cancelled (${row.cancel_reason}).`,
@@ -77,6 +80,9 @@ export async function applyPaymentIn(
   const tier = body.tier ?? row.tier;
   const lastEnrolledYear = await repo.lastInsuredYear(row.id_number, body.year);
   const studentStatus = row.student_status;
+  // Read after the enrolment is locked: a concurrent application of the same payment waits above,
+  // then finds it applied, so every answer carries the amounts of one reading.
+  const identities = paymentIdentities(await certifiedOn(trx, row.id_number, body.paidOn), body.identities);
   const quoteAs = (category: EnrolmentRow['category']) =>
     quote(policy, {
       regionCode,
@@ -84,7 +90,7 @@ export async function applyPaymentIn(
       tier,
       category,
       paidOn: body.paidOn,
-      identities: body.identities,
+      identities: identities.quoted,
       ...(category === 'newborn' ? { birthDate: person.birth_date } : {}),
       ...(studentStatus ? { studentStatus } : {}),
       ...(lastEnrolledYear !== undefined ? { lastEnrolledYear } : {}),
@@ -98,11 +104,28 @@ export async function applyPaymentIn(
   }
   if (!result.ok) throw ruleProblem(result.error);
   const q = result.quote;
+  const reasons = [...q.reasons, ...identityReasons(policy, body.paidOn, identities)];
   if (body.amountFen !== q.personalFen) {
+    // The payer's system may not know what a department certified: the answer says what is owed and why.
+    const assisted = q.assistanceIdentity
+      ? `, after ${q.assistanceFen} fen of assistance for ${q.assistanceIdentity}` +
+        `${identities.certified.some((c) => c.code === q.assistanceIdentity) ? ' (certified)' : ''}`
+      : '';
     throw new UnprocessableError(
       'AMOUNT_MISMATCH',
-      `Paid ${body.amountFen} fen; the personal part on ${body.paidOn} is ${q.personalFen} fen.`,
-      { expectedFen: q.personalFen, paidFen: body.amountFen },
+      `Paid ${body.amountFen} fen; the personal part on ${body.paidOn} is ${q.personalFen} fen${assisted}.`,
+      {
+        expectedFen: q.personalFen,
+        paidFen: body.amountFen,
+        standardFen: q.standardFen,
+        fiscalSubsidyFen: q.fiscalSubsidyFen,
+        assistanceFen: q.assistanceFen,
+        assistanceIdentity: q.assistanceIdentity,
+        waiverFen: q.waiverFen,
+        identities: identities.codes,
+        certifiedIdentities: identities.certified.map((c) => c.code),
+        reasons,
+      },
     );
   }
   const paid = await repo.update(row.id_number, row.year, {
@@ -111,7 +134,7 @@ export async function applyPaymentIn(
     tier,
     policy_id: q.policyId,
     policy_version: policyVersion(inForce, q.policyId),
-    identities: body.identities,
+    identities: identities.codes,
     assistance_identity: q.assistanceIdentity,
     standard_fen: q.standardFen,
     fiscal_subsidy_fen: q.fiscalSubsidyFen,
@@ -124,7 +147,10 @@ export async function applyPaymentIn(
     benefit_start: q.benefitStart,
     benefit_end: q.benefitEnd,
     waiting_days: q.waitingDays,
-    reasons: JSON.stringify(q.reasons),
+    reasons: JSON.stringify(reasons),
+    // A registration cancelled by a death after this payment was made is paid after all.
+    cancel_reason: null,
+    cancelled_on: null,
   });
   change.audit({
     action: 'enrolment.pay',
@@ -145,6 +171,15 @@ export async function applyPaymentIn(
     benefitEnd: q.benefitEnd,
   });
   return { applied: true, row: paid };
+}
+
+/**
+ * A registration cancelled because the person died stays payable by a payment made on or before the
+ * day of death: it was the resident's own contribution (deceased.ts), only reconciled after the
+ * death reached the register. Any other cancellation, or a later payment, is refused.
+ */
+function paidBeforeDeath(row: EnrolmentRow, paidOn: string): boolean {
+  return row.cancel_reason === 'death' && row.cancelled_on !== null && paidOn <= row.cancelled_on;
 }
 
 function sameTarget(row: EnrolmentRow, paymentId: string, body: ApplyPaymentBody): EnrolmentRow {

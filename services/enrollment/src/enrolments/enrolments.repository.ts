@@ -27,6 +27,18 @@ export function createEnrolmentsRepository(db: EnrollmentDb) {
         .executeTakeFirst();
     },
 
+    /** The person's registrations not yet paid, every year, locked for the rest of the transaction. */
+    async registeredForUpdate(idNumber: string): Promise<EnrolmentRow[]> {
+      return db
+        .selectFrom('enrollment.enrolments')
+        .selectAll()
+        .where('id_number', '=', idNumber)
+        .where('status', '=', 'registered')
+        .orderBy('year')
+        .forUpdate()
+        .execute();
+    },
+
     async findByPaymentId(paymentId: string): Promise<EnrolmentRow | undefined> {
       return db.selectFrom('enrollment.enrolments').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
     },

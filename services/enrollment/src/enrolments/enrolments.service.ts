@@ -7,11 +7,13 @@ import type {
   ExternalCoveragesBody,
   RegisterEnrolmentBody,
 } from '@rmi/contracts';
+import type { EnrollmentDatabase } from '@rmi/db';
 import { addDays, maskIdNumber } from '@rmi/rules';
 import type { PolicyCatalog } from '@rmi/service-kit';
 import {
   type Actor,
   assertRegionInScope,
+  type Change,
   ConflictError,
   NotFoundError,
   shanghaiToday,
@@ -33,8 +35,7 @@ import {
   policyFor,
   policyVersion,
 } from './registration.js';
-
-type Changes = Parameters<ReturnType<typeof createEnrolmentsRepository>['update']>[2];
+import { cancelIn, transitionIn } from './transitions.js';
 
 const enrolmentNotFound = (idNumber: string, year: number) =>
   new NotFoundError('ENROLLMENT_NOT_FOUND', `No ${year} enrolment for ${maskIdNumber(idNumber)}.`);
@@ -57,24 +58,13 @@ export function createEnrolmentsService(deps: { db: EnrollmentDb; change: RunCha
     actor: Actor,
     idNumber: string,
     year: number,
-    topic: 'enrolment.cancelled' | 'enrolment.transferred',
-    next: (row: EnrolmentRow) => Changes,
+    move: (c: Change<EnrollmentDatabase>, row: EnrolmentRow) => Promise<EnrolmentRow>,
   ): Promise<Enrolment> {
-    const row = await change(actor, async ({ trx, audit, emit }) => {
-      const repo = createEnrolmentsRepository(trx);
-      const current = await repo.findForUpdate(idNumber, year);
+    const row = await change(actor, async (c) => {
+      const current = await createEnrolmentsRepository(c.trx).findForUpdate(idNumber, year);
       if (!current) throw enrolmentNotFound(idNumber, year);
       assertRegionInScope(actor, current.region_code, `Region ${current.region_code}`);
-      const updated = await repo.update(idNumber, year, next(current));
-      audit({
-        action: topic,
-        entity: 'enrolment',
-        entityId: `${maskIdNumber(idNumber)}/${year}`,
-        regionCode: updated.region_code,
-        details: { from: current.status, to: updated.status },
-      });
-      emit(topic, { idNumber, year, regionCode: updated.region_code, status: updated.status });
-      return updated;
+      return move(c, current);
     });
     return toEnrolment(row, shanghaiToday());
   }
@@ -127,17 +117,12 @@ export function createEnrolmentsService(deps: { db: EnrollmentDb; change: RunCha
     },
 
     async cancel(actor: Actor, idNumber: string, year: number, reason: 'death' | 'moved' | 'duplicate', on: string) {
-      return transition(actor, idNumber, year, 'enrolment.cancelled', (row) => {
-        if (row.status === 'cancelled' || row.status === 'transferred') {
-          throw new ConflictError('INVALID_TRANSITION', `A ${row.status} enrolment cannot be cancelled.`);
-        }
-        return { status: 'cancelled', cancel_reason: reason, cancelled_on: on };
-      });
+      return transition(actor, idNumber, year, (c, row) => cancelIn(c, row, reason, on));
     },
 
     /** Moving to employee insurance keeps resident cover until employee cover begins (002#四(三)). */
     async transfer(actor: Actor, idNumber: string, year: number, employeeCoverFrom: string) {
-      return transition(actor, idNumber, year, 'enrolment.transferred', (row) => {
+      return transition(actor, idNumber, year, (c, row) => {
         if (row.status !== 'paid') {
           throw new ConflictError(
             'INVALID_TRANSITION',
@@ -146,7 +131,11 @@ export function createEnrolmentsService(deps: { db: EnrollmentDb; change: RunCha
         }
         const dayBefore = addDays(employeeCoverFrom, -1);
         const end = row.benefit_end && row.benefit_end < dayBefore ? row.benefit_end : dayBefore;
-        return { status: 'transferred', employee_cover_from: employeeCoverFrom, benefit_end: end };
+        return transitionIn(c, row, 'enrolment.transferred', {
+          status: 'transferred',
+          employee_cover_from: employeeCoverFrom,
+          benefit_end: end,
+        });
       });
     },
 

@@ -45,14 +45,19 @@ export async function updatePerson(
 ): Promise<PersonRow> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await change(actor, (c) => updateIn(c, idNumber, body));
+      return await change(actor, (c) => updatePersonIn(c, idNumber, body));
     } catch (err) {
       if (!(err instanceof HouseholdMoved) || attempt >= ATTEMPTS) throw err;
     }
   }
 }
 
-async function updateIn(change: Change<EnrollmentDatabase>, idNumber: string, body: UpdatePersonBody) {
+/**
+ * The PATCH inside a change the caller runs (a death reported by a department goes this way too):
+ * the same checks, audit row and `person.updated` event. A bad value throws ValidationError before
+ * anything is written.
+ */
+export async function updatePersonIn(change: Change<EnrollmentDatabase>, idNumber: string, body: UpdatePersonBody) {
   const { trx } = change;
   const persons = createPersonsRepository(trx);
   const households = createHouseholdsRepository(trx);

@@ -19,10 +19,13 @@ export default async function enrolmentPaymentRoutes(
         summary: 'Apply a payment to an enrolment (idempotent by payment id)',
         description:
           'Marks the enrolment paid and fixes tier, assistance identity, amounts and the benefit period ' +
-          '(003#五). The same payment applied again changes nothing (200, applied false). A person who is ' +
+          '(003#五). The identities are those certified for the payment day (identity.v_identity_spells) ' +
+          'with any the body names; `reasons` say which were certified and which only named. An identity ' +
+          'certified later changes nothing. The same payment applied again changes nothing (200, applied false). A person who is ' +
           'not registered is 404 PERSON_NOT_FOUND, and a payment dated after the day the person died is 409 ' +
           'PERSON_DECEASED, for the caller to park the payment; a second payment for a paid enrolment is 409 ' +
-          'ALREADY_PAID; an amount other than the personal part is 422 AMOUNT_MISMATCH with `expectedFen`.',
+          'ALREADY_PAID; an amount other than the personal part is 422 AMOUNT_MISMATCH with `expectedFen`, the ' +
+          'amounts, the identities and the reasons that make it.',
         params: z.object({
           paymentId: z
             .string()
