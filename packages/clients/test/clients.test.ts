@@ -4,6 +4,7 @@ import { createTestDatabase, freePort } from '@rmi/db';
 import enrollmentApp, { SERVICE as ENROLLMENT, EnrollmentConfigSchema } from '@rmi/enrollment/app';
 import paymentApp, { SERVICE as PAYMENT } from '@rmi/payment-reconciliation/app';
 import reportingApp, { SERVICE as REPORTING } from '@rmi/reporting/app';
+import { checkCharacter } from '@rmi/rules';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import subsidyIdentityApp, {
   SERVICE as SUBSIDY_IDENTITY,
@@ -235,6 +236,54 @@ t.test('subsidy-identity and payment clients read their reference data', async (
   const channels = await payment.listChannels();
   t.ok(channels.some((c) => c.code === 'cash' && c.kind === 'cash'));
 });
+
+t.test(
+  'a department’s list goes through the subsidy-identity client, and everything about it comes back',
+  async (t) => {
+    const feedKey = await createTestKey(tdb.db, 'department-feed', { department: 'civil-affairs' });
+    const civil = track(createSubsidyIdentityClient({ baseUrl: urls.subsidyIdentity, apiKey: feedKey.key }));
+    const id = `50023019800101003${checkCharacter('50023019800101003')}`;
+    const csv = `身份证号码,姓名,身份类别,村（居）,纳入时间\r\n${id},王伟,城乡低保对象,${LIZI_VILLAGE},2024-10-01\r\n`;
+    const file = { data: csv, contentType: 'text/csv' };
+    const applied = await civil.postFeedBatch('civil-affairs', file, { mode: 'snapshot', period: '2024-11' });
+    t.match(applied, { status: 'applied', counts: { added: 1 } });
+    t.match(
+      await civil.postFeedBatch(
+        'civil-affairs',
+        file,
+        { mode: 'snapshot', period: '2024-11' },
+        { idempotencyKey: 'k-1' },
+      ),
+      { status: 'unchanged', batchId: applied.batchId },
+      'the same bytes again: unchanged',
+    );
+    t.ok((await civil.listFeedBatches({ department: 'civil-affairs' })).some((b) => b.batchId === applied.batchId));
+    t.match(await civil.feedBatchDiff(applied.batchId), { rows: [{ idNumber: id, change: 'added' }] });
+    const xlsx = await civil.downloadFeedBatchDiff(applied.batchId, 'xlsx');
+    t.same([...xlsx.bytes.subarray(0, 2)], [0x50, 0x4b], 'an XLSX (zip) download');
+    t.match(await subsidy.personIdentities(id, { on: '2024-11-15', year: 2025 }), {
+      identities: [{ code: 'subsistence-allowance' }],
+      assistance: { identity: 'subsistence-allowance', assistanceFen: 36000 },
+    });
+    t.match(await subsidy.personIdentityHistory(id), { spells: [{ code: 'subsistence-allowance', name: '王伟' }] });
+    t.match(await civil.getFeedSettings('civil-affairs'), { maxRemovalShare: 0.2, minRowShare: 0.8 });
+    const refused = await civil
+      .postFeedBatch(
+        'civil-affairs',
+        { data: 'a,b\r\n1,2\r\n', contentType: 'text/csv' },
+        { mode: 'snapshot', period: '2024-12' },
+      )
+      .catch((err: unknown) => err);
+    t.match(refused, { name: 'ServiceError', status: 422, code: 'MISSING_COLUMNS' });
+    const roster = await subsidy.downloadRoster('csv', {
+      department: 'civil-affairs',
+      regionCode: LIZI,
+      year: 2025,
+      on: '2024-11-15',
+    });
+    t.match(roster.contentType, /^text\/csv/);
+  },
+);
 
 t.test('the reporting client returns data and turns GraphQL errors into ServiceErrors', async (t) => {
   const dashboard = await createTestKey(tdb.db, 'dashboard', { regionCode: '500230' });

@@ -7,6 +7,8 @@ export * from './event-payloads.js';
 export * from './events.js';
 export * from './health.js';
 export * from './households.js';
+export * from './identity-feeds.js';
+export * from './identity-history.js';
 export * from './imports.js';
 export * from './persons.js';
 export * from './policies.js';

@@ -71,3 +71,11 @@ export {
 } from './xlsx-limits.js';
 export { readXlsxRows } from './xlsx-reader.js';
 export type { XlsxRow } from './xlsx-sheet.js';
+export {
+  createXlsxWriter,
+  writeXlsx,
+  type XlsxColumn,
+  type XlsxWriter,
+  type XlsxWriterOptions,
+  xlsxCell,
+} from './xlsx-writer.js';

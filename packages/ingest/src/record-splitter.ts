@@ -38,6 +38,16 @@ export function cellAt(record: Buffer, index: number): Buffer {
   return Buffer.alloc(0);
 }
 
+/** Bytes below 0x80 are ASCII, and read the same, in UTF-8 and GB18030 alike. */
+function isAscii(bytes: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if ((bytes[i] as number) >= 0x80) return false;
+  return true;
+}
+function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /** `value` as one CSV cell. */
 export const csvCell = (value: string): string =>
   value !== '' && NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
@@ -206,8 +216,10 @@ export class RecordSplitter extends Transform {
       if (byte === QUOTE) return decodeAs(cellAt(record, index), this.options.encoding).trim();
       if (i === record.length || byte === COMMA) {
         if (field === index) {
-          return this.options.encoding === 'utf-8'
-            ? record.toString('utf8', start, i).trim()
+          if (this.options.encoding === 'utf-8') return record.toString('utf8', start, i).trim();
+          // ASCII reads the same in GB18030: ID numbers and dates skip the decoder.
+          return isAscii(record, start, i)
+            ? record.toString('latin1', start, i).trim()
             : decodeAs(record.subarray(start, i), this.options.encoding).trim();
         }
         field++;
@@ -227,7 +239,7 @@ export class RecordSplitter extends Transform {
     let text = '';
     for (const value of values) text += `${csvCell(value)},`;
     // COPY reads the whole line in the file's encoding.
-    if (encoding === 'utf-8') this.out.text(text);
+    if (encoding === 'utf-8' || isAsciiText(text)) this.out.text(text);
     else this.out.bytes(encodeAs(text, encoding));
   }
 }

@@ -16,6 +16,10 @@ export const SubsidyIdentityConfigSchema = z.object({
   FEED_SESSIONS: z.coerce.number().int().min(1).max(20).default(3),
   // A statement of a batch may run this long: COPY lasts as long as the upload.
   FEED_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(1_800_000),
+  // Rosters streamed at once on this replica: each holds a session of its own while its rows are
+  // read out of a server-side cursor (ROSTER_STATEMENT_TIMEOUT_MS bounds the query that fills it).
+  ROSTER_SESSIONS: z.coerce.number().int().min(1).max(20).default(2),
+  ROSTER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
   // A department's list streams to the database, so the limit guards the disk (413 BODY_TOO_LARGE).
   FEED_MAX_BYTES: z.coerce
     .number()
