@@ -86,7 +86,7 @@ const LIZI_2025 = `regionCode=${LIZI}&year=2025&on=2025-03-01`;
 
 t.test('a township roster for civil affairs as XLSX opens with Chinese headers and the right counts', async (t) => {
   const res = await get(`${LIZI_2025}&format=xlsx`);
-  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  t.equal(res.statusCode, 200, 'the roster downloads');
   t.equal(res.headers['content-type'], XLSX_TYPE);
   t.match(
     res.headers['content-disposition'],
