@@ -1,4 +1,4 @@
-import { createEnrollmentClient } from '@rmi/clients';
+import { createEnrollmentClient, createSubsidyIdentityClient } from '@rmi/clients';
 import type { Db } from '@rmi/db';
 import { checkCharacter } from '@rmi/rules';
 import { createApiKeysRepository } from '@rmi/service-kit';
@@ -42,8 +42,17 @@ export async function wantsDemoData(db: Db): Promise<boolean> {
   return anyone === undefined;
 }
 
-/** Registers, targets and pays a township's worth of residents through the enrollment API. */
-export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: string): Promise<string> {
+/**
+ * Registers, targets and pays a township's worth of residents through the enrollment API, after
+ * civil affairs posted its list of 低保 and 特困 residents to subsidy-identity: the payments name no
+ * identity, and enrollment finds the assistance in the certified spells, as it would in a county.
+ */
+export async function loadDemoData(
+  db: Db,
+  urls: { enrollment: string; subsidyIdentity: string },
+  serviceKey: string,
+): Promise<string> {
+  const enrollmentUrl = urls.enrollment;
   const villages = (
     await db.selectFrom('core.regions').select('code').where('parent_code', '=', TOWNSHIP).orderBy('code').execute()
   ).map((r) => r.code);
@@ -53,6 +62,13 @@ export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: st
     role: 'township-operator',
     regionCode: TOWNSHIP,
   });
+  const civilAffairs = await keys.create({
+    name: '丰都县民政局 demo list (pnpm start)',
+    role: 'department-feed',
+    department: 'civil-affairs',
+    regionCode: TOWNSHIP.slice(0, 6),
+  });
+  const feeds = createSubsidyIdentityClient({ baseUrl: urls.subsidyIdentity, apiKey: civilAffairs.key });
   const township = createEnrollmentClient({ baseUrl: enrollmentUrl, apiKey: office.key });
   const payments = createEnrollmentClient({ baseUrl: enrollmentUrl, apiKey: serviceKey });
   try {
@@ -77,6 +93,19 @@ export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: st
     }));
     await township.setTargets({ year: YEAR, targets });
 
+    // Civil affairs' list as its office keeps it, certified before the collection began.
+    const certified = persons.filter((p) => p.identities.length > 0);
+    const list = [
+      '身份证号码,姓名,身份类别,村（居）,纳入时间',
+      ...certified.map((p) => `${p.idNumber},${p.name},${p.identities[0]},${p.village},2024-09-01`),
+    ].join('\r\n');
+    const posted = await feeds.postFeedBatch(
+      'civil-affairs',
+      { data: list, contentType: 'text/csv' },
+      { mode: 'snapshot', period: '2024-09', fileName: 'demo-低保特困名册.csv' },
+    );
+    if (posted.status !== 'applied') throw new Error(`demo civil-affairs list was ${posted.status}`);
+
     // Three in four pay during the concentrated period, at the personal part the quote names.
     let paid = 0;
     for (const [i, p] of persons.entries()) {
@@ -95,14 +124,14 @@ export async function loadDemoData(db: Db, enrollmentUrl: string, serviceKey: st
         paidOn,
         amountFen: quote.personalFen,
         tier: p.tier,
-        identities: p.identities,
         channel: 'demo',
       });
       paid++;
     }
-    return `${persons.length} residents of 栗子乡 registered for ${YEAR}, ${paid} paid, targets set`;
+    return `${persons.length} residents of 栗子乡 registered for ${YEAR}, ${certified.length} certified by civil affairs, ${paid} paid, targets set`;
   } finally {
-    await Promise.all([township.close(), payments.close()]);
+    await Promise.all([township.close(), payments.close(), feeds.close()]);
     await keys.revoke(office.id);
+    await keys.revoke(civilAffairs.id);
   }
 }

@@ -137,3 +137,23 @@ export function findHeader<F extends string>(
   }
   return best;
 }
+
+/**
+ * `matcher` as findHeader uses it, remembering the row that named the most fields (the first of
+ * equals), so a refusal for missing columns can show the header it read.
+ */
+export function watchHeaderRows<F extends string>(
+  matcher: HeaderMatcher<F>,
+): { matcher: HeaderMatcher<F>; read(): readonly string[] } {
+  let best: { cells: readonly string[]; count: number } | undefined;
+  const watched: HeaderMatcher<F> = {
+    ...matcher,
+    match(cells, required) {
+      const match = matcher.match(cells, required);
+      const count = Object.keys(match.columns).length;
+      if (!best || count > best.count) best = { cells: [...cells], count };
+      return match;
+    },
+  };
+  return { matcher: watched, read: () => best?.cells ?? [] };
+}

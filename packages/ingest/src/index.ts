@@ -27,6 +27,7 @@ export {
   isBlankRow,
   MAX_TITLE_ROWS,
   normaliseHeader,
+  watchHeaderRows,
 } from './header-matcher.js';
 export { jsonCell, type NdjsonRecord, ndjsonCells, readNdjson } from './ndjson-reader.js';
 export {

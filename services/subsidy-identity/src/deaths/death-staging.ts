@@ -1,15 +1,16 @@
 import { Readable } from 'node:stream';
 import {
   FileProblem,
-  type HeaderMatcher,
   type Staged,
   stageUpload,
   type UploadFormat,
+  watchHeaderRows,
   type XlsxLimits,
 } from '@rmi/ingest';
 import { UnprocessableError } from '@rmi/service-kit';
 import type pg from 'pg';
-import { batchProblem, FileTooLarge } from '../feeds/feed-errors.js';
+import { batchProblem } from '../feeds/feed-errors.js';
+import { uploadBytes } from '../files/upload-bytes.js';
 import { DEATH_HEADER, type DeathField, REQUIRED_DEATH_COLUMNS } from './death-columns.js';
 import { deathFacts } from './death-facts.js';
 
@@ -20,35 +21,6 @@ export interface StageDeathsOptions {
   today: string;
   maxBytes: number;
   xlsx: XlsxLimits;
-}
-
-/** The matcher findHeader uses, remembering the row that named the most fields, so a refusal can show what was read. */
-function watched(matcher: HeaderMatcher<DeathField>) {
-  let best: { cells: readonly string[]; count: number } | undefined;
-  const wrapped: HeaderMatcher<DeathField> = {
-    ...matcher,
-    match(cells, required) {
-      const match = matcher.match(cells, required);
-      const count = Object.keys(match.columns).length;
-      if (!best || count > best.count) best = { cells: [...cells], count };
-      return match;
-    },
-  };
-  return { matcher: wrapped, read: () => best?.cells ?? [] };
-}
-
-/** The bytes as sent, counted; past `maxBytes` refused. A "CSV" with NUL bytes in its head is no text at all. */
-async function* tapped(body: Readable, options: Pick<StageDeathsOptions, 'format' | 'maxBytes'>) {
-  let bytes = 0;
-  for await (const data of body) {
-    const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data as string);
-    if (bytes === 0 && options.format !== 'xlsx' && chunk.subarray(0, 4096).includes(0)) {
-      throw new FileProblem('The file is not text: no CSV or NDJSON reads it.', [{ line: 1, message: 'binary data' }]);
-    }
-    bytes += chunk.length;
-    if (bytes > options.maxBytes) throw new FileTooLarge(options.maxBytes);
-    yield chunk;
-  }
 }
 
 /**
@@ -62,9 +34,9 @@ export async function stageDeaths(
   body: Readable,
   options: StageDeathsOptions,
 ): Promise<Staged<DeathField>> {
-  const header = watched(DEATH_HEADER);
+  const header = watchHeaderRows(DEATH_HEADER);
   try {
-    return await stageUpload(client, Readable.from(tapped(body, options), { objectMode: false }), {
+    return await stageUpload(client, Readable.from(uploadBytes(body, options), { objectMode: false }), {
       format: options.format,
       matcher: header.matcher,
       required: REQUIRED_DEATH_COLUMNS,

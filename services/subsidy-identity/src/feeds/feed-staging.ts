@@ -2,17 +2,18 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   FileProblem,
-  type HeaderMatcher,
   RepeatFinder,
   type Staged,
   stageUpload,
   type UploadFormat,
+  watchHeaderRows,
   type XlsxBound,
   type XlsxLimits,
 } from '@rmi/ingest';
 import type pg from 'pg';
+import { uploadBytes } from '../files/upload-bytes.js';
 import { FEED_HEADER, type FeedField, type RequiredColumn } from './feed-columns.js';
-import { FileTooLarge, HeaderProblem } from './feed-errors.js';
+import { HeaderProblem } from './feed-errors.js';
 import { idNumberFacts } from './feed-row-facts.js';
 import { commaSeparated } from './tab-separated.js';
 
@@ -51,27 +52,6 @@ export interface StageFeedOptions {
   xlsx: XlsxLimits;
 }
 
-/**
- * The matcher findHeader uses, remembering the row it would take for the header when the header
- * lacks the ID column (the one that names the most fields, the first of equals), so a refusal
- * can show what was read.
- */
-function watchedMatcher(matcher: HeaderMatcher<FeedField>) {
-  let best: { cells: readonly string[]; count: number } | undefined;
-  const watched: HeaderMatcher<FeedField> = {
-    fields: matcher.fields,
-    fieldOf: matcher.fieldOf,
-    aliasesOf: matcher.aliasesOf,
-    match(cells, required) {
-      const match = matcher.match(cells, required);
-      const count = Object.keys(match.columns).length;
-      if (!best || count > best.count) best = { cells: [...cells], count };
-      return match;
-    },
-  };
-  return { matcher: watched, read: () => best?.cells ?? [] };
-}
-
 /** The columns a header lacks: the ID, an identity (or a disability grade), a village unless the key is one, a delta's action. */
 function missingColumns(
   columns: Partial<Record<FeedField, number>>,
@@ -86,28 +66,6 @@ function missingColumns(
 }
 
 /**
- * The bytes as sent, hashed and counted as they pass; past `maxBytes` the upload is refused. A
- * "CSV" with NUL bytes in its head is no text file at all (a workbook or an image sent as CSV).
- */
-async function* tapped(
-  body: Readable,
-  hash: ReturnType<typeof createHash>,
-  options: Pick<StageFeedOptions, 'format' | 'maxBytes'>,
-): AsyncGenerator<Buffer> {
-  let bytes = 0;
-  for await (const data of body) {
-    const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data as string);
-    if (bytes === 0 && options.format !== 'xlsx' && chunk.subarray(0, 4096).includes(0)) {
-      throw new FileProblem('The file is not text: no CSV or NDJSON reads it.', [{ line: 1, message: 'binary data' }]);
-    }
-    bytes += chunk.length;
-    if (bytes > options.maxBytes) throw new FileTooLarge(options.maxBytes);
-    hash.update(chunk);
-    yield chunk;
-  }
-}
-
-/**
  * A department's upload (CSV comma or tab, XLSX, NDJSON) into the temp table `feed_rows` through
  * @rmi/ingest: each record with its physical line, what rules say of its ID number
  * (feed-row-facts.ts), and its cells as sent. The header is judged before a row is staged: a
@@ -118,8 +76,8 @@ async function* tapped(
 export async function stageFeed(client: pg.PoolClient, body: Readable, options: StageFeedOptions): Promise<StagedFeed> {
   const hash = createHash('sha256');
   const repeats = new RepeatFinder();
-  const watched = watchedMatcher(FEED_HEADER);
-  const source = tapped(body, hash, options);
+  const watched = watchHeaderRows(FEED_HEADER);
+  const source = uploadBytes(body, { ...options, hash });
   const upload = Readable.from(options.format === 'csv' ? commaSeparated(source) : source, { objectMode: false });
   let staged: Staged<FeedField>;
   try {

@@ -1,50 +1,24 @@
 import type { Readable } from 'node:stream';
 import { DeathsAnswerSchema, PostDeathsQuerySchema, ProblemSchema } from '@rmi/contracts';
-import type { UploadFormat } from '@rmi/ingest';
-import { AppError, actorOf, requireRole } from '@rmi/service-kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorOf, requireRole } from '@rmi/service-kit';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { xlsxLimits } from '../../config.js';
 import { createDeathsService } from '../../deaths/deaths.service.js';
 import type { IdentityRoutesOptions } from '../routes-options.js';
-
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const NDJSON = 'application/x-ndjson';
-const MEDIA_TYPES: Readonly<Record<string, UploadFormat>> = {
-  'text/csv': 'csv',
-  [XLSX]: 'xlsx',
-  [NDJSON]: 'ndjson',
-  'application/ndjson': 'ndjson',
-};
-
-function formatOf(request: FastifyRequest): UploadFormat {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const format = MEDIA_TYPES[type];
-  const body = request.body as Readable | undefined;
-  if (!format || !body || typeof body.pipe !== 'function') {
-    throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the list as text/csv, ${XLSX} or ${NDJSON}.`);
-  }
-  return format;
-}
+import { acceptUploads, UPLOAD_MEDIA_TYPES, uploadFormatOf, uploadLimits } from '../uploads.js';
 
 /** Death lists from health and civil affairs. */
 export default async function deathRoutes(app: FastifyInstance, opts: IdentityRoutesOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const deaths = createDeathsService({
     pool: opts.pool,
-    limits: {
-      sessions: opts.config.FEED_SESSIONS,
-      statementTimeoutMs: opts.config.FEED_STATEMENT_TIMEOUT_MS,
-      maxBytes: opts.config.FEED_MAX_BYTES,
-      xlsx: xlsxLimits(opts.config),
-    },
+    limits: uploadLimits(opts.config),
     // The list commits on a session of its own pool, so the app's `change` never nudges for it.
     onRecorded: () => app.outbox.nudge(),
   });
   app.addHook('onClose', () => deaths.drain());
 
-  // The list is handed over as a stream: it goes to COPY as it arrives, never held whole.
-  app.addContentTypeParser(Object.keys(MEDIA_TYPES), (_request, payload, done) => done(null, payload));
+  acceptUploads(app);
 
   r.post(
     '/v1/deaths',
@@ -52,7 +26,7 @@ export default async function deathRoutes(app: FastifyInstance, opts: IdentityRo
       onRequest: requireRole('department-feed'),
       config: {
         upload: {
-          mediaTypes: Object.keys(MEDIA_TYPES),
+          mediaTypes: Object.keys(UPLOAD_MEDIA_TYPES),
           description: 'The death list: CSV (UTF-8, UTF-8 with BOM or GB18030), XLSX (first worksheet) or NDJSON',
         },
       },
@@ -82,7 +56,7 @@ export default async function deathRoutes(app: FastifyInstance, opts: IdentityRo
       },
     },
     async (request) => {
-      const format = formatOf(request);
+      const format = uploadFormatOf(request);
       return deaths.post(actorOf(request), request.body as Readable, { ...request.query, format });
     },
   );

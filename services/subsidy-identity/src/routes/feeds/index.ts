@@ -10,25 +10,14 @@ import {
   ProblemSchema,
   UpdateFeedSettingsBodySchema,
 } from '@rmi/contracts';
-import type { UploadFormat } from '@rmi/ingest';
-import { AppError, actorOf, requireRole, ValidationError } from '@rmi/service-kit';
+import { actorOf, requireRole, ValidationError } from '@rmi/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { xlsxLimits } from '../../config.js';
 import { BATCHES_PATH } from '../../feeds/feed-answers.js';
 import { createFeedService } from '../../feeds/feeds.service.js';
 import type { IdentityRoutesOptions } from '../routes-options.js';
-
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const NDJSON = 'application/x-ndjson';
-const MEDIA_TYPES: Readonly<Record<string, UploadFormat>> = {
-  'text/csv': 'csv',
-  'text/tab-separated-values': 'csv',
-  [XLSX]: 'xlsx',
-  [NDJSON]: 'ndjson',
-  'application/ndjson': 'ndjson',
-};
+import { acceptUploads, UPLOAD_MEDIA_TYPES, uploadFormatOf, uploadLimits } from '../uploads.js';
 
 const answers = {
   200: FeedBatchAnswerSchema,
@@ -41,16 +30,6 @@ const answers = {
   415: ProblemSchema,
   422: z.union([FeedBatchAnswerSchema, ProblemSchema]),
 };
-
-function formatOf(request: FastifyRequest): UploadFormat {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const format = MEDIA_TYPES[type];
-  const body = request.body as Readable | undefined;
-  if (!format || !body || typeof body.pipe !== 'function') {
-    throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the list as text/csv, ${XLSX} or ${NDJSON}.`);
-  }
-  return format;
-}
 
 function idempotencyKeyOf(request: FastifyRequest): string | null {
   const value = request.headers['idempotency-key'];
@@ -70,19 +49,13 @@ export default async function feedRoutes(app: FastifyInstance, opts: IdentityRou
     db: opts.db,
     change: opts.change,
     log: app.log,
-    limits: {
-      sessions: opts.config.FEED_SESSIONS,
-      statementTimeoutMs: opts.config.FEED_STATEMENT_TIMEOUT_MS,
-      maxBytes: opts.config.FEED_MAX_BYTES,
-      xlsx: xlsxLimits(opts.config),
-    },
+    limits: uploadLimits(opts.config),
     // A batch commits on a session of its own pool, so the app's `change` never nudges for it.
     onApplied: () => app.outbox.nudge(),
   });
   app.addHook('onClose', () => feeds.drain());
 
-  // The list is handed over as a stream: it goes to COPY as it arrives, never held whole.
-  app.addContentTypeParser(Object.keys(MEDIA_TYPES), (_request, payload, done) => done(null, payload));
+  acceptUploads(app);
 
   r.post(
     '/v1/feeds/:department/batches',
@@ -90,7 +63,7 @@ export default async function feedRoutes(app: FastifyInstance, opts: IdentityRou
       onRequest: requireRole('department-feed'),
       config: {
         upload: {
-          mediaTypes: Object.keys(MEDIA_TYPES),
+          mediaTypes: Object.keys(UPLOAD_MEDIA_TYPES),
           description:
             'The list as the department keeps it: CSV (UTF-8, UTF-8 with BOM or GB18030; comma or tab), XLSX (first worksheet) or NDJSON',
         },
@@ -111,7 +84,7 @@ export default async function feedRoutes(app: FastifyInstance, opts: IdentityRou
       },
     },
     async (request, reply) => {
-      const format = formatOf(request);
+      const format = uploadFormatOf(request);
       const { mode, period, dryRun, onRowErrors, fileName } = request.query;
       const { httpStatus, answer } = await feeds.post(
         actorOf(request),
