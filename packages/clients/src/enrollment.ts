@@ -10,6 +10,11 @@ import {
   type CreatePersonBodySchema,
   type Enrolment,
   EnrolmentSchema,
+  type PaymentBatchAnswer,
+  PaymentBatchAnswerSchema,
+  type PaymentBatchItemSchema,
+  type PaymentReversal,
+  PaymentReversalSchema,
   type Person,
   PersonSchema,
   type Quote,
@@ -19,6 +24,7 @@ import {
   RegionSchema,
   RegionWithChildrenSchema,
   type RegisterEnrolmentBodySchema,
+  type ReversePaymentBody,
   type SetTargetsBodySchema,
   type TargetsList,
   TargetsListSchema,
@@ -36,6 +42,8 @@ export type QuoteInput = z.input<typeof QuoteRequestSchema>;
 export type RegisterEnrolmentInput = z.input<typeof RegisterEnrolmentBodySchema>;
 export type ApplyPaymentInput = z.input<typeof ApplyPaymentBodySchema>;
 export type AppliedPaymentResult = z.infer<typeof AppliedPaymentSchema>;
+/** One payment of a batch: its id and the fields of `applyEnrolmentPayment`'s body. */
+export type PaymentBatchItemInput = z.input<typeof PaymentBatchItemSchema>;
 export type SetTargetsInput = z.input<typeof SetTargetsBodySchema>;
 export type ComputeTargetsInput = z.input<typeof ComputeTargetsBodySchema>;
 
@@ -118,6 +126,42 @@ export function createEnrollmentClient(options: ClientOptions) {
         route: '/v1/enrolment-payments/:paymentId',
         body,
         schema: AppliedPaymentSchema,
+        ...callOptions(call),
+      }),
+
+    /**
+     * Needs a service key. Up to 500 payments, each applied on its own and answered in the order
+     * sent: `applied`, `already-applied` or `refused` with the code `applyEnrolmentPayment` would
+     * throw (a refused item wrote nothing: park it). A POST, so it is not retried here; a batch that
+     * throws (503 DATABASE_BUSY, a 500, a lost connection) is safe to send again whole, as its
+     * payments already applied then answer `already-applied`. A large batch takes seconds: give
+     * the client a `timeout` that allows for it.
+     */
+    applyEnrolmentPayments: (items: PaymentBatchItemInput[], call?: CallOptions): Promise<PaymentBatchAnswer> =>
+      http.request({
+        method: 'POST',
+        path: '/v1/enrolment-payments/batch',
+        body: { items },
+        schema: PaymentBatchAnswerSchema,
+        ...callOptions(call),
+      }),
+
+    /**
+     * Needs a service key. Reverses a payment (冲正): its enrolment is unpaid again. The same
+     * reversal again answers `reversed: false`; PAYMENT_NOT_FOUND means it was never applied,
+     * PAID_BY_ANOTHER_PAYMENT and INVALID_TRANSITION that the enrolment has moved on (park it).
+     */
+    reverseEnrolmentPayment: (
+      paymentId: string,
+      body: ReversePaymentBody,
+      call?: CallOptions,
+    ): Promise<PaymentReversal> =>
+      http.request({
+        method: 'POST',
+        path: `/v1/enrolment-payments/${encodeURIComponent(paymentId)}/reversal`,
+        route: '/v1/enrolment-payments/:paymentId/reversal',
+        body,
+        schema: PaymentReversalSchema,
         ...callOptions(call),
       }),
 

@@ -209,6 +209,52 @@ t.test('a payment is applied through the client once, however often it is sent',
   t.match(stranger, { status: 404, code: 'PERSON_NOT_FOUND', path: '/v1/enrolment-payments/:paymentId' });
 });
 
+t.test('payments are applied in a batch and reversed through the client', async (t) => {
+  const lizi = await createTestKey(tdb.db, 'township-operator', { regionCode: LIZI });
+  const service = await createTestKey(tdb.db, 'service');
+  const operator = track(createEnrollmentClient({ baseUrl: urls.enrollment, apiKey: lizi.key }));
+  const payments = track(createEnrollmentClient({ baseUrl: urls.enrollment, apiKey: service.key }));
+  const [paying, mistaken] = ['050', '051'].map((n) => `50023019800101${n}${checkCharacter(`50023019800101${n}`)}`);
+  for (const idNumber of [paying, mistaken] as string[]) {
+    await operator.createPerson({ idNumber, name: '赵敏', hukouRegionCode: LIZI_VILLAGE });
+  }
+  const { personalFen } = await operator.quote({ regionCode: LIZI_VILLAGE, year: 2025, paidOn: '2024-10-20' });
+  const items = [
+    {
+      paymentId: 'BATCH-CLIENT-1',
+      idNumber: paying as string,
+      year: 2025,
+      paidOn: '2024-10-20',
+      amountFen: personalFen,
+    },
+    { paymentId: 'BATCH-CLIENT-2', idNumber: mistaken as string, year: 2025, paidOn: '2024-10-20', amountFen: 1 },
+  ];
+  const first = await payments.applyEnrolmentPayments(items);
+  t.match(first.results, [
+    { paymentId: 'BATCH-CLIENT-1', status: 'applied', enrolment: { idNumber: paying, paymentId: 'BATCH-CLIENT-1' } },
+    { paymentId: 'BATCH-CLIENT-2', status: 'refused', code: 'AMOUNT_MISMATCH', details: { expectedFen: personalFen } },
+  ]);
+  const again = await payments.applyEnrolmentPayments(items);
+  t.same(
+    again.results.map((r) => r.status),
+    ['already-applied', 'refused'],
+  );
+
+  const body = { reversedOn: '2024-10-25', reason: '税务冲正' };
+  const reversal = await payments.reverseEnrolmentPayment('BATCH-CLIENT-1', body);
+  t.match(reversal, { reversed: true, enrolment: { status: 'registered', paymentId: null, paidFen: null } });
+  t.match(await payments.reverseEnrolmentPayment('BATCH-CLIENT-1', body), { reversed: false });
+  t.same(await operator.getEnrolment(paying as string, 2025), reversal.enrolment);
+  const unknown = await failure(payments.reverseEnrolmentPayment('NEVER-APPLIED', body));
+  t.match(unknown, {
+    status: 404,
+    code: 'PAYMENT_NOT_FOUND',
+    path: '/v1/enrolment-payments/:paymentId/reversal',
+  });
+  const empty = await failure(payments.applyEnrolmentPayments([]));
+  t.match(empty, { status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'body.items' }] });
+});
+
 t.test('targets are set, listed and refused through the client', async (t) => {
   const lizi = await createTestKey(tdb.db, 'township-operator', { regionCode: LIZI });
   const client = track(createEnrollmentClient({ baseUrl: urls.enrollment, apiKey: lizi.key }));

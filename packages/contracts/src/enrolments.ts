@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CivilDateSchema, IdNumberSchema } from './persons.js';
+import { FieldErrorSchema } from './problem.js';
 import { QuoteCategorySchema, ReasonSchema, StudentStatusSchema } from './quotes.js';
 
 const VillageCodeSchema = z.string().regex(/^\d{12}$/, 'a 12-digit village code');
@@ -107,6 +108,65 @@ export const AppliedPaymentSchema = z.object({
   enrolment: EnrolmentSchema,
 });
 
+/** The key a payment is applied, answered and reversed by: payment-reconciliation's payment id. */
+export const PaymentIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[\w.:-]+$/, 'letters, digits, . : _ -');
+
+export const MAX_PAYMENT_BATCH_ITEMS = 500;
+
+/** One payment of a batch: its id beside the fields of `PUT /v1/enrolment-payments/{paymentId}`. */
+export const PaymentBatchItemSchema = ApplyPaymentBodySchema.extend({ paymentId: PaymentIdSchema });
+
+/**
+ * The batch as the route reads it: only the envelope is checked whole. Each item is checked on its
+ * own (PaymentBatchItemSchema), so one bad item is answered as refused instead of failing the batch.
+ */
+export const PaymentBatchBodySchema = z.object({
+  items: z
+    .array(z.unknown())
+    .min(1)
+    .max(MAX_PAYMENT_BATCH_ITEMS)
+    .describe(
+      'payments to apply in order: each `{ paymentId, idNumber, year, paidOn, amountFen, tier?, regionCode?, ' +
+        'identities?, channel? }`, the fields of PUT /v1/enrolment-payments/{paymentId}',
+    ),
+});
+
+export const PaymentBatchResultSchema = z.object({
+  paymentId: z.string().nullable().describe("the item's paymentId; null when it sent none"),
+  status: z
+    .enum(['applied', 'already-applied', 'refused'])
+    .describe('already-applied: this payment id had been applied before, nothing changed'),
+  code: z
+    .string()
+    .optional()
+    .describe('why refused: the code PUT would answer (AMOUNT_MISMATCH, PERSON_NOT_FOUND, VALIDATION_FAILED …)'),
+  detail: z.string().optional(),
+  details: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('what PUT adds to its problem: for AMOUNT_MISMATCH `expectedFen`, the amounts and the reasons'),
+  errors: z.array(FieldErrorSchema).optional().describe('the bad fields, as `body.items.<index>.<field>`'),
+  enrolment: EnrolmentSchema.optional().describe('the enrolment as paid, unless refused'),
+});
+
+export const PaymentBatchAnswerSchema = z.object({
+  results: z.array(PaymentBatchResultSchema).describe('one per item, in the order sent'),
+});
+
+export const ReversePaymentBodySchema = z.object({
+  reversedOn: CivilDateSchema.describe('the day the payment was reversed (冲正), Asia/Shanghai'),
+  reason: z.string().trim().min(1).max(500),
+});
+
+export const PaymentReversalSchema = z.object({
+  reversed: z.boolean().describe('false when this payment had already been reversed: nothing changed'),
+  enrolment: EnrolmentSchema,
+});
+
 export const ExternalCoveragesBodySchema = z.object({
   coverages: z
     .array(
@@ -126,6 +186,11 @@ export type Enrolment = z.infer<typeof EnrolmentSchema>;
 export type RegisterEnrolmentBody = z.infer<typeof RegisterEnrolmentBodySchema>;
 export type ApplyPaymentBody = z.infer<typeof ApplyPaymentBodySchema>;
 export type AppliedPayment = z.infer<typeof AppliedPaymentSchema>;
+export type PaymentBatchItem = z.infer<typeof PaymentBatchItemSchema>;
+export type PaymentBatchResult = z.infer<typeof PaymentBatchResultSchema>;
+export type PaymentBatchAnswer = z.infer<typeof PaymentBatchAnswerSchema>;
+export type ReversePaymentBody = z.infer<typeof ReversePaymentBodySchema>;
+export type PaymentReversal = z.infer<typeof PaymentReversalSchema>;
 export type EnrolmentListQuery = z.infer<typeof EnrolmentListQuerySchema>;
 export type EnrolmentPage = z.infer<typeof EnrolmentPageSchema>;
 export type ExternalCoveragesBody = z.infer<typeof ExternalCoveragesBodySchema>;

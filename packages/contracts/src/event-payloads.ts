@@ -77,6 +77,15 @@ const enrolmentEnded = z.strictObject({
   status: StoredEnrolmentStatus,
 });
 
+/** A payment reversed (冲正): the enrolment it paid is registered again, unpaid. No reason text: it is free text. */
+const enrolmentUnpaid = z.strictObject({
+  idNumber: IdNumber,
+  year: Year,
+  regionCode: VillageCodeSchema,
+  paymentId: z.string().min(1).max(200),
+  reversedOn: CivilDateSchema,
+});
+
 /** One event per applied import: subscribers read its rows from `enrollment.v_enrollment_facts`. */
 const importApplied = z.strictObject({
   importId: z.uuid(),
@@ -107,6 +116,7 @@ export const ENROLLMENT_EVENTS = {
   'enrolment.paid': z.union([enrolmentPaidByPayment, enrolmentCoveredByGuardian]),
   'enrolment.cancelled': enrolmentEnded,
   'enrolment.transferred': enrolmentEnded,
+  'enrolment.unpaid': enrolmentUnpaid,
   'import.applied': importApplied,
   'target.set': targetSet,
 } as const;

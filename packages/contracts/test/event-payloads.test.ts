@@ -52,6 +52,9 @@ const SAMPLES: { [T in EventTopic]: EventPayloadInput<T>[] } = {
   ],
   'enrolment.cancelled': [{ idNumber: ID_NUMBER, year: 2026, regionCode: VILLAGE, status: 'cancelled' }],
   'enrolment.transferred': [{ idNumber: ID_NUMBER, year: 2026, regionCode: VILLAGE, status: 'transferred' }],
+  'enrolment.unpaid': [
+    { idNumber: ID_NUMBER, year: 2026, regionCode: VILLAGE, paymentId: 'TAX-2025-0001', reversedOn: '2026-03-12' },
+  ],
   'import.applied': [
     {
       importId: IMPORT,
@@ -125,6 +128,7 @@ t.test('every topic enrollment publishes has a schema, and today’s payloads fi
     'enrolment.paid',
     'enrolment.registered',
     'enrolment.transferred',
+    'enrolment.unpaid',
     'household.changed',
     'import.applied',
     'person.registered',
@@ -167,6 +171,12 @@ t.test('a publisher cannot slip a field in, leave one out, or mix the two kinds 
       { ...SAMPLES['enrolment.paid'][0], basis: 'guardian' },
       /Invalid input/,
       'a payment and a guardian cover are two shapes, not one',
+    ],
+    [
+      'enrolment.unpaid',
+      { ...SAMPLES['enrolment.unpaid'][0], reason: '重复缴费' },
+      /Unrecognized key: "reason"/,
+      'a reversal’s free-text reason stays out of events',
     ],
     ['target.set', { ...SAMPLES['target.set'][0], basisDate: '30/10/2025' }, /basisDate/, 'civil dates are YYYY-MM-DD'],
     ['import.applied', { ...SAMPLES['import.applied'][0], rejected: -1 }, /rejected/, 'counts are not negative'],

@@ -121,6 +121,20 @@ export interface EnrolmentsTable {
   updated_at: Timestamp;
 }
 
+/** A payment reversed (冲正); its enrolment was registered again, the payment's fields cleared. */
+export interface PaymentReversalsTable {
+  payment_id: string;
+  id_number: string;
+  year: number;
+  region_code: string;
+  paid_fen: Fen | null;
+  paid_on: CivilDate | null;
+  reversed_on: CivilDate;
+  reason: string;
+  reversed_by: string | null;
+  reversed_at: Timestamp;
+}
+
 export interface ExternalCoveragesTable {
   id_number: string;
   year: number;
@@ -412,6 +426,7 @@ export interface Database {
   'enrollment.households': HouseholdsTable;
   'enrollment.enrolments': EnrolmentsTable;
   'enrollment.external_coverages': ExternalCoveragesTable;
+  'enrollment.payment_reversals': PaymentReversalsTable;
   'enrollment.imports': ImportsTable;
   'enrollment.import_rejections': ImportRejectionsTable;
   'enrollment.outbox': OutboxTable;

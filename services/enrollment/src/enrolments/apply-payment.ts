@@ -35,6 +35,13 @@ export async function applyPaymentIn(
   const repo = createEnrolmentsRepository(trx);
   const already = await repo.findByPaymentId(paymentId);
   if (already) return { applied: false, row: sameTarget(already, paymentId, body) };
+  // A reversed payment stays reversed (冲正): money paid again comes with a payment id of its own.
+  const reversal = await repo.findReversal(paymentId);
+  if (reversal) {
+    throw new ConflictError('PAYMENT_REVERSED', `Payment ${paymentId} was reversed on ${reversal.reversed_on}.`, {
+      reversedOn: reversal.reversed_on,
+    });
+  }
   // Held until the commit: a death recorded meanwhile waits for this payment, or this payment sees it.
   const person = await createPersonsRepository(trx).findForShare(body.idNumber);
   if (!person) throw personNotFound(body.idNumber);

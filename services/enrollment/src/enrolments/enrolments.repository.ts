@@ -1,9 +1,10 @@
-import type { EnrolmentsTable, ExternalCoveragesTable } from '@rmi/db';
+import type { EnrolmentsTable, ExternalCoveragesTable, PaymentReversalsTable } from '@rmi/db';
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { sql } from 'kysely';
 import type { EnrollmentDb } from '../db.js';
 
 export type EnrolmentRow = Selectable<EnrolmentsTable>;
+export type PaymentReversalRow = Selectable<PaymentReversalsTable>;
 
 export function createEnrolmentsRepository(db: EnrollmentDb) {
   return {
@@ -41,6 +42,28 @@ export function createEnrolmentsRepository(db: EnrollmentDb) {
 
     async findByPaymentId(paymentId: string): Promise<EnrolmentRow | undefined> {
       return db.selectFrom('enrollment.enrolments').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+    },
+
+    /** The enrolment a payment paid, locked for the rest of the transaction (a reversal). */
+    async findByPaymentIdForUpdate(paymentId: string): Promise<EnrolmentRow | undefined> {
+      return db
+        .selectFrom('enrollment.enrolments')
+        .selectAll()
+        .where('payment_id', '=', paymentId)
+        .forUpdate()
+        .executeTakeFirst();
+    },
+
+    async findReversal(paymentId: string): Promise<PaymentReversalRow | undefined> {
+      return db
+        .selectFrom('enrollment.payment_reversals')
+        .selectAll()
+        .where('payment_id', '=', paymentId)
+        .executeTakeFirst();
+    },
+
+    async insertReversal(values: Insertable<PaymentReversalsTable>): Promise<void> {
+      await db.insertInto('enrollment.payment_reversals').values(values).execute();
     },
 
     /** Inserts unless the person already has an enrolment that year; undefined then. */

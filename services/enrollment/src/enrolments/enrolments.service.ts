@@ -5,7 +5,10 @@ import type {
   EnrolmentListQuery,
   EnrolmentPage,
   ExternalCoveragesBody,
+  PaymentBatchResult,
+  PaymentReversal,
   RegisterEnrolmentBody,
+  ReversePaymentBody,
 } from '@rmi/contracts';
 import type { EnrollmentDatabase } from '@rmi/db';
 import { addDays, maskIdNumber } from '@rmi/rules';
@@ -23,6 +26,7 @@ import type { EnrollmentDb, RunChange } from '../db.js';
 import { createPersonsRepository } from '../persons/persons.repository.js';
 import { assertVillage } from '../regions/villages.js';
 import { applyPaymentIn } from './apply-payment.js';
+import { applyPaymentBatch, type PaymentBatchEntry } from './apply-payment-batch.js';
 import { assertAliveOn } from './deceased.js';
 import { quoteCategory } from './eligibility-bases.js';
 import { toEnrolment } from './enrolment-view.js';
@@ -35,6 +39,7 @@ import {
   policyFor,
   policyVersion,
 } from './registration.js';
+import { reversePaymentIn } from './reverse-payment.js';
 import { cancelIn, transitionIn } from './transitions.js';
 
 const enrolmentNotFound = (idNumber: string, year: number) =>
@@ -42,9 +47,9 @@ const enrolmentNotFound = (idNumber: string, year: number) =>
 
 /**
  * The enrolment lifecycle: register, apply a payment (fixing tier, identity and amounts from the
- * rules, 003#五), cancel, transfer to employee insurance, and newborn cover through a guardian;
- * reading enrolments, and the insurance people hold elsewhere. Each change commits with its audit
- * row and its outbox event.
+ * rules, 003#五) alone or in batches, reverse one, cancel, transfer to employee insurance, and
+ * newborn cover through a guardian; reading enrolments, and the insurance people hold elsewhere.
+ * Each change commits with its audit row and its outbox event.
  */
 export function createEnrolmentsService(deps: { db: EnrollmentDb; change: RunChange; catalog: PolicyCatalog }) {
   const { db, change } = deps;
@@ -114,6 +119,21 @@ export function createEnrolmentsService(deps: { db: EnrollmentDb; change: RunCha
       const inForce = await policies();
       const outcome = await change(actor, (c) => applyPaymentIn(c, inForce, paymentId, body));
       return { applied: outcome.applied, enrolment: toEnrolment(outcome.row, shanghaiToday()) };
+    },
+
+    /**
+     * Applies a batch of payments in order, each on its own (apply-payment-batch.ts); the policies
+     * are read once, before the first item's transaction opens.
+     */
+    async applyPayments(actor: Actor, entries: readonly PaymentBatchEntry[]): Promise<PaymentBatchResult[]> {
+      const inForce = await policies();
+      return applyPaymentBatch(change, actor, inForce, entries, shanghaiToday());
+    },
+
+    /** Reverses a payment (冲正): its enrolment is unpaid again; the same reversal again changes nothing. */
+    async reversePayment(actor: Actor, paymentId: string, body: ReversePaymentBody): Promise<PaymentReversal> {
+      const outcome = await change(actor, (c) => reversePaymentIn(c, { paymentId, ...body }));
+      return { reversed: outcome.reversed, enrolment: toEnrolment(outcome.row, shanghaiToday()) };
     },
 
     async cancel(actor: Actor, idNumber: string, year: number, reason: 'death' | 'moved' | 'duplicate', on: string) {
