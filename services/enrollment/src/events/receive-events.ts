@@ -2,7 +2,7 @@ import { type EnrollmentEventsReceived, type EventBatch, readEvent } from '@rmi/
 import { createEventReceiver } from '@rmi/outbox';
 import type { Actor } from '@rmi/service-kit';
 import type { RunChange } from '../db.js';
-import { type ReportedDeath, recordDeathIn } from '../persons/record-death.js';
+import { type ReportedDeath, recordDeathIn } from '../enrolments/record-death.js';
 
 /**
  * Events other services deliver to enrollment (`POST /v1/events`). Every event is kept in

@@ -1,5 +1,6 @@
 import { FileProblem, type FileProblemError } from '@rmi/ingest';
 import { AppError, ConflictError, UnprocessableError } from '@rmi/service-kit';
+import { FileTooLarge } from '../files/upload-bytes.js';
 import { REQUIRED_COLUMN_NAMES, type RequiredColumn } from './feed-columns.js';
 
 // The problems of a batch as a whole (contracts/identity-feeds.md "Batch problems"), each with
@@ -15,14 +16,6 @@ export class HeaderProblem extends Error {
   ) {
     super('the header does not name the columns a feed needs');
     this.name = 'HeaderProblem';
-  }
-}
-
-/** More bytes than FEED_MAX_BYTES. */
-export class FileTooLarge extends Error {
-  constructor(readonly maxBytes: number) {
-    super(`larger than ${maxBytes} bytes`);
-    this.name = 'FileTooLarge';
   }
 }
 

@@ -1,7 +1,14 @@
 import type { Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { FileProblem, type UploadFormat } from '@rmi/ingest';
-import { FileTooLarge } from '../feeds/feed-errors.js';
+
+/** More bytes than FEED_MAX_BYTES. */
+export class FileTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`larger than ${maxBytes} bytes`);
+    this.name = 'FileTooLarge';
+  }
+}
 
 /**
  * The bytes of a department's file as sent (a list or a death list), counted and refused past

@@ -2,10 +2,10 @@ import type { EventPayload, FieldError } from '@rmi/contracts';
 import type { EnrollmentDatabase } from '@rmi/db';
 import { maskIdNumber } from '@rmi/rules';
 import { type Change, ValidationError } from '@rmi/service-kit';
-import { createEnrolmentsRepository } from '../enrolments/enrolments.repository.js';
-import { cancelIn } from '../enrolments/transitions.js';
-import { createPersonsRepository } from './persons.repository.js';
-import { updatePersonIn } from './update-person.js';
+import { createPersonsRepository } from '../persons/persons.repository.js';
+import { updatePersonIn } from '../persons/update-person.js';
+import { createEnrolmentsRepository } from './enrolments.repository.js';
+import { cancelIn } from './transitions.js';
 
 export type ReportedDeath = EventPayload<'person.died'>;
 
