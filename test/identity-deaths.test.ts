@@ -1,20 +1,12 @@
 import { IDENTITY_EVENTS } from '@rmi/contracts';
+import { maxOutboxId, outboxSince } from '@rmi/outbox/testing';
 import { maskIdNumber } from '@rmi/rules';
 import { createTestKey } from '@rmi/service-kit';
 import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import t from 'tap';
-import {
-  csvOf,
-  idNumbers,
-  maxOutboxId,
-  outboxSince,
-  postFeed,
-  setup,
-  V,
-  XLSX_TYPE,
-} from '../services/subsidy-identity/test/identities-setup.js';
+import { csvOf, idNumbers, postFeed, setup, V, XLSX_TYPE } from '../services/subsidy-identity/test/identities-setup.js';
 import { enrollmentAlongside } from './helpers/enrollment-alongside.js';
 
 const { app, enrollment, db, keys } = await setup(t, { alongside: enrollmentAlongside });
@@ -91,7 +83,7 @@ async function spellsOf(idNumber: string) {
 }
 
 t.test('a death list ends every spell on the death day and tells what enrollment will do', async (t) => {
-  const before = await maxOutboxId(db);
+  const before = await maxOutboxId(db, 'identity');
   const res = await postDeaths(list);
   t.equal(res.statusCode, 200, res.body);
   const answer = res.json();
@@ -126,7 +118,7 @@ t.test('a death list ends every spell on the death day and tells what enrollment
   );
   t.match(await spellsOf(p4), [{ current: true, valid_to: null }], 'a bad row changes nothing');
 
-  const events = await outboxSince(db, before);
+  const events = await outboxSince(db, 'identity', before);
   t.same(
     events.filter((e) => e.topic === 'person.died').map((e) => e.payload),
     [
@@ -164,20 +156,20 @@ t.test('a death list ends every spell on the death day and tells what enrollment
 });
 
 t.test('the same list again changes nothing', async (t) => {
-  const before = await maxOutboxId(db);
+  const before = await maxOutboxId(db, 'identity');
   const res = await postDeaths(list);
   t.equal(res.statusCode, 200);
   t.match(res.json(), { deaths: 0, alreadyRecorded: 3, spellsEnded: 0, enrolmentsCancelled: 0 });
-  t.same(await outboxSince(db, before), [], 'no event');
+  t.same(await outboxSince(db, 'identity', before), [], 'no event');
 });
 
 t.test('an earlier day reported later wins, and cuts the spells back', async (t) => {
-  const before = await maxOutboxId(db);
+  const before = await maxOutboxId(db, 'identity');
   const res = await postDeaths(csvOf([HEADER, [p1, '张一', '2025-03-01']]), keys.civil);
   t.match(res.json(), { deaths: 1, spellsEnded: 1 });
   t.match(await spellsOf(p1), [{ valid_to: '2025-03-01', ended_reason: 'death' }]);
   t.same(
-    (await outboxSince(db, before)).map((e) => [e.topic, e.payload.diedOn ?? e.payload.validTo]),
+    (await outboxSince(db, 'identity', before)).map((e) => [e.topic, e.payload.diedOn ?? e.payload.validTo]),
     [
       ['person.died', '2025-03-01'],
       ['identity.ended', '2025-03-01'],
@@ -188,14 +180,14 @@ t.test('an earlier day reported later wins, and cuts the spells back', async (t)
 });
 
 t.test('two lists naming the same people at once record each death and end each spell once', async (t) => {
-  const before = await maxOutboxId(db);
+  const before = await maxOutboxId(db, 'identity');
   const body = csvOf([HEADER, [p4, '张四', '2025-04-01'], [p5, '张五', '2025-04-02']]);
   const [a, b] = await Promise.all([postDeaths(body), postDeaths(body, keys.civil)]);
   t.equal(a.statusCode, 200);
   t.equal(b.statusCode, 200);
   t.equal(a.json().deaths + b.json().deaths, 2, 'two deaths between them');
   t.equal(a.json().spellsEnded + b.json().spellsEnded, 2, 'two spells between them');
-  const events = await outboxSince(db, before);
+  const events = await outboxSince(db, 'identity', before);
   t.equal(events.filter((e) => e.topic === 'person.died').length, 2);
   t.equal(events.filter((e) => e.topic === 'identity.ended').length, 2);
   t.match(await spellsOf(p4), [{ valid_to: '2025-04-01', current: false }]);

@@ -61,3 +61,14 @@ export async function recordEach(
     where id > ${before} order by id`.execute(db);
   return rows.map((r) => Number(r.id));
 }
+
+/** The events in `<schema>.outbox` after id `afterId`, in id order. */
+export async function outboxSince(
+  db: Kysely<any>,
+  schema: string,
+  afterId: number,
+): Promise<Array<{ id: number; topic: string; payload: Record<string, unknown> }>> {
+  const { rows } = await sql<{ id: string; topic: string; payload: Record<string, unknown> }>`
+    select id, topic, payload from ${sql.id(schema, 'outbox')} where id > ${afterId} order by id`.execute(db);
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}

@@ -1,7 +1,8 @@
+import { maxOutboxId, outboxSince } from '@rmi/outbox/testing';
 import { createTestKey } from '@rmi/service-kit';
 import { sql } from 'kysely';
 import t from 'tap';
-import { csvOf, currentList, idNumbers, maxOutboxId, outboxSince, postFeed, setupFeeds } from './feeds-helpers.js';
+import { csvOf, currentList, idNumbers, postFeed, setupFeeds } from './feeds-helpers.js';
 
 // Posts that arrive at once: batches of one department are decided one after the other under a
 // lock, so the same list posted twice is applied once, and a list is never compared with spells
@@ -23,7 +24,7 @@ const appliedCount = async () =>
 const people = Array.from({ length: 30 }, () => idNumber());
 
 t.test('the same list posted twice at once is applied once; the other answer is unchanged', async (t) => {
-  const outboxBefore = await maxOutboxId(db);
+  const outboxBefore = await maxOutboxId(db, 'identity');
   const body = listOf(people);
   const answers = await Promise.all(
     [1, 2].map(() => postFeed(app, civil, body, { query: 'mode=snapshot&period=2025-01' })),
@@ -34,7 +35,7 @@ t.test('the same list posted twice at once is applied once; the other answer is 
   t.match(unchanged?.json(), { status: 'unchanged', batchId: applied?.json().batchId });
   t.equal(await appliedCount(), 1);
   t.equal((await currentList(db, 'civil-affairs')).length, 30);
-  t.equal((await outboxSince(db, outboxBefore)).length, 30, 'one event per spell, once');
+  t.equal((await outboxSince(db, 'identity', outboxBefore)).length, 30, 'one event per spell, once');
 });
 
 t.test('two cut lists at once: one is held, the other told the department has a batch on hold', async (t) => {

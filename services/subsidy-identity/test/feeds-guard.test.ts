@@ -1,8 +1,9 @@
 import { IDENTITY_EVENTS } from '@rmi/contracts';
+import { maxOutboxId, outboxSince } from '@rmi/outbox/testing';
 import { createTestKey } from '@rmi/service-kit';
 import { sql } from 'kysely';
 import t from 'tap';
-import { csvOf, idNumbers, maxOutboxId, outboxSince, postFeed, setupFeeds, spellsOf, V } from './feeds-helpers.js';
+import { csvOf, idNumbers, postFeed, setupFeeds, spellsOf, V } from './feeds-helpers.js';
 
 // The truncated-file guard: a list cut short is held and changes nothing until someone who may
 // decide confirms it (applied as computed) or discards it (dropped).
@@ -27,7 +28,7 @@ if (first.statusCode !== 201) throw new Error(first.body);
 
 t.test('a file cut at 30% is held: nothing changes until someone decides', async (t) => {
   const before = await spellsOf(db, 'civil-affairs');
-  const outboxBefore = await maxOutboxId(db);
+  const outboxBefore = await maxOutboxId(db, 'identity');
   const res = await postFeed(app, civil, cut, { query: 'mode=snapshot&period=2025-02' });
   t.equal(res.statusCode, 202, res.body);
   const held = res.json();
@@ -40,7 +41,7 @@ t.test('a file cut at 30% is held: nothing changes until someone decides', async
   t.ok(held.counts.valid >= 5 && held.counts.valid <= 6, `${held.counts.valid} valid rows`);
   t.ok(held.counts.removed >= 20 - held.counts.valid - 1 && held.counts.removed <= 20 - held.counts.valid);
   t.same(await spellsOf(db, 'civil-affairs'), before);
-  t.equal(await maxOutboxId(db), outboxBefore);
+  t.equal(await maxOutboxId(db, 'identity'), outboxBefore);
 
   t.test('another post of the department waits for the decision (409 BATCH_HELD); a dry run does not', async (t) => {
     const again = await postFeed(app, civil, whole, { query: 'mode=snapshot&period=2025-02' });
@@ -89,7 +90,7 @@ t.test('confirm applies a held batch exactly as it was computed', async (t) => {
   const res = await postFeed(app, civil, cut, { query: 'mode=snapshot&period=2025-02' });
   t.equal(res.statusCode, 202, res.body);
   const held = res.json();
-  const outboxBefore = await maxOutboxId(db);
+  const outboxBefore = await maxOutboxId(db, 'identity');
   const confirmed = await decide(held.batchId, 'confirm');
   t.equal(confirmed.statusCode, 200, confirmed.body);
   t.match(confirmed.json(), { status: 'applied', batchId: held.batchId, counts: held.counts });
@@ -98,7 +99,7 @@ t.test('confirm applies a held batch exactly as it was computed', async (t) => {
   const ended = (await spellsOf(db, 'civil-affairs')).filter((s) => !s.current);
   t.equal(ended.length, held.counts.removed);
   for (const s of ended) t.match(s, { valid_to: '2025-01-31', ended_reason: 'absent' });
-  const events = await outboxSince(db, outboxBefore);
+  const events = await outboxSince(db, 'identity', outboxBefore);
   t.equal(events.length, held.counts.removed);
   for (const e of events) t.ok(IDENTITY_EVENTS['identity.ended'].safeParse(e.payload).success);
   const audit = await sql<{ action: string }>`

@@ -109,14 +109,3 @@ export async function currentList(db: Db, department: string): Promise<string[]>
     .map((s) => `${s.id_number}:${s.identity_code}@${s.region_code}`)
     .sort();
 }
-
-export async function outboxSince(db: Db, afterId: number) {
-  const { rows } = await sql<{ id: number; topic: string; payload: Record<string, unknown> }>`
-    select id, topic, payload from identity.outbox where id > ${afterId} order by id`.execute(db);
-  return rows;
-}
-
-export async function maxOutboxId(db: Db): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select coalesce(max(id), 0)::int as n from identity.outbox`.execute(db);
-  return rows[0]?.n ?? 0;
-}

@@ -1,18 +1,9 @@
 import { IDENTITY_EVENTS, readEvent } from '@rmi/contracts';
+import { maxOutboxId, outboxSince } from '@rmi/outbox/testing';
 import { createTestKey } from '@rmi/service-kit';
 import iconv from 'iconv-lite';
 import t from 'tap';
-import {
-  csvOf,
-  currentList,
-  idNumbers,
-  maxOutboxId,
-  outboxSince,
-  postFeed,
-  setupFeeds,
-  spellsOf,
-  V,
-} from './feeds-helpers.js';
+import { csvOf, currentList, idNumbers, postFeed, setupFeeds, spellsOf, V } from './feeds-helpers.js';
 
 const { app, db } = await setupFeeds(t, { LOG_LEVEL: 'error' });
 const civil = await createTestKey(db, 'department-feed', { department: 'civil-affairs' });
@@ -58,7 +49,7 @@ t.test('a snapshot, then one dropping 3 people ends exactly those spells the day
     { identity_code: 'subsistence-allowance', region_code: V.desheng, valid_from: '2025-02-01', valid_to: null },
   );
 
-  const outboxBefore = await maxOutboxId(db);
+  const outboxBefore = await maxOutboxId(db, 'identity');
   const dropped = [rows[3], rows[7], rows[12]].map((r) => r?.[1]);
   const second = await postFeed(app, civil, csvOf([HEADER, ...rows.filter((r) => !dropped.includes(r[1]))]), {
     query: 'mode=snapshot&period=2025-03',
@@ -71,7 +62,7 @@ t.test('a snapshot, then one dropping 3 people ends exactly those spells the day
   for (const s of ended) t.match(s, { valid_to: '2025-02-28', ended_reason: 'absent' });
   t.equal(after.filter((s) => s.current && s.valid_to === null).length, 17);
 
-  const events = await outboxSince(db, outboxBefore);
+  const events = await outboxSince(db, 'identity', outboxBefore);
   t.equal(events.length, 3);
   for (const e of events) {
     t.equal(e.topic, 'identity.ended');
@@ -85,7 +76,7 @@ t.test('a snapshot, then one dropping 3 people ends exactly those spells the day
     t.equal(again.statusCode, 200);
     t.match(again.json(), { status: 'unchanged', batchId: second.json().batchId, counts: { removed: 3 } });
     t.same(await spellsOf(db, 'civil-affairs'), after);
-    t.equal(await maxOutboxId(db), events.at(-1)?.id);
+    t.equal(await maxOutboxId(db, 'identity'), events.at(-1)?.id);
   });
 });
 
@@ -119,7 +110,7 @@ t.test('a delta adds, removes, moves and corrects only the people it names', asy
     { department: 'rural-affairs', query: 'mode=snapshot&period=2025-01' },
   );
   t.equal(base.statusCode, 201, base.body);
-  const outboxBefore = await maxOutboxId(db);
+  const outboxBefore = await maxOutboxId(db, 'identity');
 
   const delta = await postFeed(
     app,
@@ -175,7 +166,7 @@ t.test('a delta adds, removes, moves and corrects only the people it names', asy
     .execute();
   t.match(view, [{ valid_from: '2023-12-01', valid_to: null }]);
 
-  const events = await outboxSince(db, outboxBefore);
+  const events = await outboxSince(db, 'identity', outboxBefore);
   const topics = events.map((e) => e.topic).sort();
   t.same(topics, [
     'identity.added',
@@ -221,7 +212,7 @@ t.test('a dry run answers the counts and changes nothing, keeping its diff', asy
     ...kept.map((s) => [s.id_number, '某', s.identity_code, s.region_code]),
     [newcomer, '新人', '低保边缘户', V.wufu],
   ]);
-  const outboxBefore = await maxOutboxId(db);
+  const outboxBefore = await maxOutboxId(db, 'identity');
   const res = await postFeed(app, civil, body, { query: 'mode=snapshot&period=2025-04&dryRun=true' });
   t.equal(res.statusCode, 200, res.body);
   t.match(res.json(), {
@@ -231,7 +222,7 @@ t.test('a dry run answers the counts and changes nothing, keeping its diff', asy
   });
   t.notOk(res.json().confirmUrl);
   t.same(await spellsOf(db, 'civil-affairs'), before);
-  t.equal(await maxOutboxId(db), outboxBefore);
+  t.equal(await maxOutboxId(db, 'identity'), outboxBefore);
   const changes = await db
     .selectFrom('identity.batch_changes')
     .select(['id_number', 'change', 'after_village', 'before_village'])

@@ -4,7 +4,6 @@ import { addDays, checkCharacter } from '@rmi/rules';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { Test } from 'tap';
 import subsidyIdentityApp, { SERVICE, SubsidyIdentityConfigSchema } from '../src/app.js';
 
@@ -113,15 +112,4 @@ export async function readWorkbook(file: Buffer) {
 /** A CSV download's rows as a spreadsheet would show them, the BOM dropped. */
 export function csvRows(text: string): string[][] {
   return csvRecords(text.replace(/^\uFEFF/, '')).map((r) => r.cells);
-}
-
-export async function outboxSince(db: Db, afterId: number) {
-  const { rows } = await sql<{ id: number; topic: string; payload: Record<string, unknown> }>`
-    select id, topic, payload from identity.outbox where id > ${afterId} order by id`.execute(db);
-  return rows;
-}
-
-export async function maxOutboxId(db: Db): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select coalesce(max(id), 0)::int as n from identity.outbox`.execute(db);
-  return rows[0]?.n ?? 0;
 }
