@@ -1,4 +1,5 @@
 import { RosterSchema } from '@rmi/contracts';
+import { readWorkbook } from '@rmi/ingest/testing';
 import { maskIdNumber } from '@rmi/rules';
 import { createTestKey } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +9,6 @@ import {
   idNumbers,
   LIZI,
   postFeed,
-  readWorkbook,
   setup,
   V,
   XLSX_TYPE,

@@ -1,4 +1,5 @@
 import { constants, crc32, deflateRawSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
 
 // Workbooks for tests, honest or hostile, made in memory. The zip is written by hand so a test can
 // say anything an attacker can: sizes that lie, thousands of entries, a part that inflates to
@@ -157,4 +158,29 @@ export function xlsxWorkbook(parts: WorkbookParts): Buffer {
     ...Array.from({ length: parts.padding ?? 0 }, (_, i) => ({ name: `docProps/custom${i}.xml`, data: '<x/>' })),
   ];
   return zipArchive(entries);
+}
+
+/**
+ * A workbook's first sheet as an independent reader (exceljs) sees it: each row's values, column A
+ * first, with the cell types, so a test holds a download to what Excel users would open.
+ * `includeEmpty` keeps blank rows in their place.
+ */
+export async function readWorkbook(file: Buffer, options: { includeEmpty?: boolean } = {}) {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(file as unknown as ArrayBuffer);
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new Error('no worksheet');
+  const rows: unknown[][] = [];
+  const types: number[][] = [];
+  sheet.eachRow({ includeEmpty: options.includeEmpty ?? false }, (row) => {
+    const values: unknown[] = [];
+    const kinds: number[] = [];
+    for (let c = 1; c <= sheet.columnCount; c++) {
+      values.push(row.getCell(c).value);
+      kinds.push(row.getCell(c).type);
+    }
+    rows.push(values);
+    types.push(kinds);
+  });
+  return { name: sheet.name, rows, types, sheet };
 }

@@ -5,6 +5,7 @@ import { runInNewContext } from 'node:vm';
 import ExcelJS from 'exceljs';
 import t from 'tap';
 import { createXlsxWriter, readXlsxRows, writeXlsx, type XlsxRow } from '../src/index.js';
+import { readWorkbook } from '../src/testing.js';
 
 /** Everything written to a stream, once it ends. */
 function collect(): { stream: PassThrough; bytes: Promise<Buffer> } {
@@ -17,26 +18,7 @@ function collect(): { stream: PassThrough; bytes: Promise<Buffer> } {
   return { stream, bytes };
 }
 
-/** The first sheet as exceljs reads it: each row's values, column A first, with the cell types. */
-async function readBack(file: Buffer) {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(file as unknown as ArrayBuffer);
-  const sheet = workbook.worksheets[0];
-  if (!sheet) throw new Error('no sheet');
-  const rows: unknown[][] = [];
-  const types: number[][] = [];
-  sheet.eachRow({ includeEmpty: true }, (row) => {
-    const values: unknown[] = [];
-    const kinds: number[] = [];
-    for (let c = 1; c <= sheet.columnCount; c++) {
-      values.push(row.getCell(c).value);
-      kinds.push(row.getCell(c).type);
-    }
-    rows.push(values);
-    types.push(kinds);
-  });
-  return { name: sheet.name, rows, types, sheet };
-}
+const readBack = (file: Buffer) => readWorkbook(file, { includeEmpty: true });
 
 t.test('a sheet with Chinese headers reads back in exceljs with its values and types', async (t) => {
   const { stream, bytes } = collect();

@@ -1,8 +1,9 @@
 import { BatchDiffSchema } from '@rmi/contracts';
+import { readWorkbook } from '@rmi/ingest/testing';
 import { createTestKey } from '@rmi/service-kit';
 import ExcelJS from 'exceljs';
 import t from 'tap';
-import { csvRows, idNumbers, LIZI, postFeed, readWorkbook, setup, V, XLSX_TYPE } from './identities-setup.js';
+import { csvRows, idNumbers, LIZI, postFeed, setup, V, XLSX_TYPE } from './identities-setup.js';
 
 const { app, db, keys } = await setup(t);
 const id = idNumbers(1);

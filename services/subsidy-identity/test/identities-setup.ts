@@ -2,7 +2,6 @@ import { createTestDatabase, type Db } from '@rmi/db';
 import { csvRecords } from '@rmi/ingest';
 import { addDays, checkCharacter } from '@rmi/rules';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
-import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import subsidyIdentityApp, { SERVICE, SubsidyIdentityConfigSchema } from '../src/app.js';
@@ -86,27 +85,6 @@ export async function postFeed(
   });
   if (res.statusCode >= 300) throw new Error(`feed post answered ${res.statusCode}: ${res.body}`);
   return res.json() as { batchId: string; status: string; counts: Record<string, number> };
-}
-
-/** The first sheet of a workbook as exceljs reads it: rows of cell values, and the cells' types. */
-export async function readWorkbook(file: Buffer) {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(file as unknown as ArrayBuffer);
-  const sheet = workbook.worksheets[0];
-  if (!sheet) throw new Error('no worksheet');
-  const rows: unknown[][] = [];
-  const types: number[][] = [];
-  sheet.eachRow({ includeEmpty: false }, (row) => {
-    const values: unknown[] = [];
-    const kinds: number[] = [];
-    for (let c = 1; c <= sheet.columnCount; c++) {
-      values.push(row.getCell(c).value);
-      kinds.push(row.getCell(c).type);
-    }
-    rows.push(values);
-    types.push(kinds);
-  });
-  return { name: sheet.name, rows, types };
 }
 
 /** A CSV download's rows as a spreadsheet would show them, the BOM dropped. */
