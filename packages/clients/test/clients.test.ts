@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, freePort } from '@rmi/db';
 import enrollmentApp, { SERVICE as ENROLLMENT, EnrollmentConfigSchema } from '@rmi/enrollment/app';
-import paymentApp, { SERVICE as PAYMENT } from '@rmi/payment-reconciliation/app';
+import paymentApp, { SERVICE as PAYMENT, PaymentConfigSchema } from '@rmi/payment-reconciliation/app';
 import reportingApp, { SERVICE as REPORTING } from '@rmi/reporting/app';
 import { checkCharacter } from '@rmi/rules';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
@@ -49,7 +49,7 @@ const apps = {
     db: tdb.db,
     config: testConfig({}, SubsidyIdentityConfigSchema),
   }),
-  payment: await buildApp(PAYMENT, paymentApp, { db: tdb.db, config }),
+  payment: await buildApp(PAYMENT, paymentApp, { db: tdb.db, config: testConfig({}, PaymentConfigSchema) }),
   reporting: await buildApp(REPORTING, reportingApp, { db: tdb.db, config }),
 };
 const urls = {

@@ -184,12 +184,67 @@ export const IDENTITY_EVENTS = {
   'person.died': personDied,
 } as const;
 
+const Channel = z.string().regex(/^[a-z][a-z0-9-]{0,49}$/, 'a channel code');
+const PaymentId = z.string().min(1).max(100);
+
+/** Money arrived (any channel): funding by channel and village. */
+const paymentRecorded = z.strictObject({
+  paymentId: PaymentId,
+  channel: Channel,
+  idNumber: IdNumber,
+  year: Year,
+  villageCode: VillageCodeSchema.nullable(),
+  amountFen: Fen,
+  assistanceFen: Fen,
+  paidOn: CivilDateSchema,
+});
+
+/** A payment reversed (冲正): its money no longer counts. */
+const paymentReversed = z.strictObject({
+  paymentId: PaymentId,
+  channel: Channel,
+  idNumber: IdNumber,
+  year: Year,
+  villageCode: VillageCodeSchema.nullable(),
+  amountFen: Fen,
+  assistanceFen: Fen,
+  reversedOn: CivilDateSchema,
+});
+
+/** Cash taken by a collector (a receipt); it is also a payment on channel `cash`. */
+const cashReceived = z.strictObject({
+  receiptNumber: z.string().min(1).max(100),
+  paymentId: PaymentId,
+  collector: z.string().min(1).max(200),
+  villageCode: VillageCodeSchema.nullable(),
+  amountFen: Fen,
+  receivedOn: CivilDateSchema,
+});
+
+/** Cash banked: the receipts it covers are no longer held. */
+const cashDeposited = z.strictObject({
+  depositId: z.uuid(),
+  collector: z.string().min(1).max(200),
+  amountFen: Fen,
+  depositedOn: CivilDateSchema,
+  receiptNumbers: z.array(z.string().min(1).max(100)).min(1),
+});
+
+/** What payment-reconciliation publishes, by topic. */
+export const PAYMENT_EVENTS = {
+  'payment.recorded': paymentRecorded,
+  'payment.reversed': paymentReversed,
+  'cash.received': cashReceived,
+  'cash.deposited': cashDeposited,
+} as const;
+
 /** Every topic of every publisher. A topic names one payload shape whichever service sends it. */
-export const EVENT_PAYLOADS = { ...ENROLLMENT_EVENTS, ...IDENTITY_EVENTS } as const;
+export const EVENT_PAYLOADS = { ...ENROLLMENT_EVENTS, ...IDENTITY_EVENTS, ...PAYMENT_EVENTS } as const;
 
 export type EventTopic = keyof typeof EVENT_PAYLOADS;
 export type EnrollmentTopic = keyof typeof ENROLLMENT_EVENTS;
 export type IdentityTopic = keyof typeof IDENTITY_EVENTS;
+export type PaymentTopic = keyof typeof PAYMENT_EVENTS;
 export const EVENT_TOPICS = Object.keys(EVENT_PAYLOADS) as EventTopic[];
 
 /** A topic's payload as read. */

@@ -10,6 +10,7 @@ export * from './households.js';
 export * from './identity-feeds.js';
 export * from './identity-history.js';
 export * from './imports.js';
+export * from './payments.js';
 export * from './persons.js';
 export * from './policies.js';
 export * from './problem.js';

@@ -120,6 +120,49 @@ const SAMPLES: { [T in EventTopic]: EventPayloadInput<T>[] } = {
     },
   ],
   'person.died': [{ idNumber: ID_NUMBER, diedOn: '2025-05-02', department: 'health' }],
+  'payment.recorded': [
+    {
+      paymentId: 'pay-1',
+      channel: 'wechat',
+      idNumber: ID_NUMBER,
+      year: 2025,
+      villageCode: VILLAGE,
+      amountFen: 40000,
+      assistanceFen: 0,
+      paidOn: '2024-11-02',
+    },
+  ],
+  'payment.reversed': [
+    {
+      paymentId: 'pay-1',
+      channel: 'wechat',
+      idNumber: ID_NUMBER,
+      year: 2025,
+      villageCode: null,
+      amountFen: 40000,
+      assistanceFen: 0,
+      reversedOn: '2024-11-03',
+    },
+  ],
+  'cash.received': [
+    {
+      receiptNumber: 'R-1',
+      paymentId: 'cash-R-1',
+      collector: 'collector of 栗子村',
+      villageCode: VILLAGE,
+      amountFen: 40000,
+      receivedOn: '2024-11-02',
+    },
+  ],
+  'cash.deposited': [
+    {
+      depositId: HOUSEHOLD,
+      collector: 'collector of 栗子村',
+      amountFen: 40000,
+      depositedOn: '2024-11-04',
+      receiptNumbers: ['R-1'],
+    },
+  ],
 };
 
 t.test('every topic enrollment publishes has a schema, and today’s payloads fit it', async (t) => {

@@ -261,6 +261,10 @@ export interface EnrollmentFactsView {
   person_category: PersonCategory;
   created_at: Date;
   updated_at: Date;
+  /** The payment applied to the enrolment (payment-reconciliation's id), null until paid. */
+  payment_id: string | null;
+  name: string;
+  died_on: CivilDate | null;
 }
 
 export interface IdentityTypesTable {
@@ -389,6 +393,156 @@ export interface ChannelsTable {
   source: string;
 }
 
+export type PaymentSource = 'api' | 'tax' | 'channel' | 'assistance-batch' | 'cash';
+export type PaymentStatus = 'recorded' | 'applied' | 'parked';
+export type PaymentImportStatus = 'computing' | 'applied' | 'dry-run' | 'unchanged' | 'rejected' | 'failed';
+
+export interface PaymentImportsTable {
+  id: Generated<string>;
+  source: 'tax' | 'channel' | 'assistance-batch';
+  year: number;
+  status: PaymentImportStatus;
+  dry_run: ColumnType<boolean, boolean | undefined, boolean>;
+  scope_region_code: string | null;
+  content_sha256: string;
+  format: 'csv' | 'xlsx';
+  encoding: string | null;
+  file_name: string | null;
+  rows: ColumnType<number, number | undefined, number>;
+  counts: ColumnType<Record<string, number>, string | undefined, string>;
+  failure: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface PaymentImportErrorsTable {
+  import_id: string;
+  line: number;
+  /** `[{ column, code, message }]` */
+  errors: ColumnType<{ column: string | null; code: string; message: string }[], string, string>;
+  cells: ColumnType<Record<string, string | null>, string, string>;
+}
+
+export interface PaymentsTable {
+  id: Generated<string>;
+  channel: string;
+  voucher_number: string;
+  id_number: string;
+  year: number;
+  tier: 1 | 2 | null;
+  amount_fen: ColumnType<number, number, number>;
+  assistance_fen: ColumnType<number, number | undefined, number>;
+  paid_at: Timestamp;
+  paid_on: CivilDate;
+  village_code: string | null;
+  payer_name: string | null;
+  source: PaymentSource;
+  import_id: string | null;
+  line: number | null;
+  tax_office_code: string | null;
+  assistance_category: string | null;
+  request_batch: string | null;
+  idempotency_key: string | null;
+  status: ColumnType<PaymentStatus, PaymentStatus | undefined, PaymentStatus>;
+  problem_code: string | null;
+  problem_detail: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  applied_at: Date | null;
+  recorded_by: string | null;
+  recorded_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PaymentReversalRowsTable {
+  payment_id: string;
+  reversed_at: Timestamp;
+  reversed_on: CivilDate;
+  reason: string;
+  voucher_number: string | null;
+  source: PaymentSource;
+  import_id: string | null;
+  line: number | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  problem_code: string | null;
+  told_at: Date | null;
+  recorded_by: string | null;
+  recorded_at: Timestamp;
+}
+
+export interface ReconciliationRunsTable {
+  id: Generated<string>;
+  region_code: string;
+  year: number;
+  as_of: Timestamp;
+  counts: ColumnType<Record<string, number>, string, string>;
+  totals: ColumnType<Record<string, number>, string, string>;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface ReconciliationItemsTable {
+  run_id: string;
+  id_number: string;
+  name: string | null;
+  village_code: string | null;
+  class: string;
+  expected_fen: ColumnType<number | null, number | null, number | null>;
+  paid_fen: ColumnType<number, number, number>;
+  owed_fen: ColumnType<number | null, number | null, number | null>;
+  payment_ids: string[];
+}
+
+export interface CashDepositsTable {
+  id: Generated<string>;
+  bank_slip_number: string;
+  collector_key_id: string | null;
+  collector_name: string;
+  region_code: string | null;
+  deposited_at: Timestamp;
+  deposited_on: CivilDate;
+  amount_fen: ColumnType<number, number, number>;
+  recorded_at: Timestamp;
+}
+
+export interface CashReceiptsTable {
+  receipt_number: string;
+  payment_id: string;
+  collector_key_id: string | null;
+  collector_name: string;
+  village_code: string | null;
+  id_number: string;
+  year: number;
+  tier: 1 | 2;
+  amount_fen: ColumnType<number, number, number>;
+  received_at: Timestamp;
+  received_on: CivilDate;
+  payer_name: string | null;
+  agent_name: string | null;
+  deposit_id: string | null;
+  recorded_at: Timestamp;
+}
+
+/** `payment.v_payments`: payments as reporting reads them, reversals flagged, without names. */
+export interface PaymentsView {
+  payment_id: string;
+  channel: string;
+  id_number: string;
+  year: number;
+  tier: 1 | 2 | null;
+  amount_fen: number;
+  assistance_fen: number;
+  paid_on: CivilDate;
+  village_code: string | null;
+  source: PaymentSource;
+  status: PaymentStatus;
+  recorded_at: Date;
+  reversed_on: CivilDate | null;
+  reversed: boolean;
+}
+
 export interface RegionsView {
   code: string;
   name: string;
@@ -449,6 +603,18 @@ export interface Database {
   'identity.v_identity_spells': IdentitySpellsView;
   'identity.v_regions': IdentityRegionsView;
   'payment.channels': ChannelsTable;
+  'payment.imports': PaymentImportsTable;
+  'payment.import_errors': PaymentImportErrorsTable;
+  'payment.payments': PaymentsTable;
+  'payment.reversals': PaymentReversalRowsTable;
+  'payment.reconciliation_runs': ReconciliationRunsTable;
+  'payment.reconciliation_items': ReconciliationItemsTable;
+  'payment.cash_deposits': CashDepositsTable;
+  'payment.cash_receipts': CashReceiptsTable;
+  'payment.outbox': OutboxTable;
+  'payment.outbox_cursors': OutboxCursorsTable;
+  'payment.outbox_dead_letters': OutboxDeadLettersTable;
+  'payment.v_payments': PaymentsView;
   'reporting.v_regions': RegionsView;
 }
 
@@ -492,11 +658,17 @@ export type IdentityDatabase = Pick<
 };
 
 /**
- * What payment-reconciliation may name: its own schema, and the enrolments enrollment publishes
- * for matching payments (read-only).
+ * What payment-reconciliation may name: its own schema (its published view read-only), and what
+ * reconciliation reads: the enrolments enrollment publishes and the identity spells
+ * subsidy-identity publishes (read-only).
  */
-export type PaymentDatabase = Pick<Database, Extract<keyof Database, `payment.${string}`>> & {
+export type PaymentDatabase = Pick<
+  Database,
+  Exclude<Extract<keyof Database, `payment.${string}`>, `payment.v_${string}`>
+> & {
+  'payment.v_payments': ReadOnlyView<PaymentsView>;
   'enrollment.v_enrollment_facts': ReadOnlyView<EnrollmentFactsView>;
+  'identity.v_identity_spells': ReadOnlyView<IdentitySpellsView>;
 };
 
 /**

@@ -1,8 +1,19 @@
-import { type AppOptions, serviceKit } from '@rmi/service-kit';
+import { attachOutbox } from '@rmi/outbox';
+import { type AppOptions, createChangeRunner, createPolicyCatalog, serviceKit } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { attachApplier } from './applier/attach-applier.js';
 import type { PaymentConfig } from './config.js';
 import { paymentDb } from './db.js';
+import { outboxDelivery, writeEvents } from './events/outbox.js';
+import cashRoutes from './routes/cash/index.js';
+import channelSummaryRoutes from './routes/channel-summaries/index.js';
 import channels from './routes/channels/index.js';
+import paymentImportRoutes from './routes/payment-imports/index.js';
+import paymentRoutes from './routes/payments/index.js';
+import reconciliationRoutes from './routes/reconciliations/index.js';
+import type { PaymentRoutesOptions } from './routes/routes-options.js';
+
+export { type PaymentConfig, PaymentConfigSchema } from './config.js';
 
 export const SERVICE = 'payment-reconciliation';
 
@@ -15,5 +26,31 @@ export default async function paymentApp(app: FastifyInstance, opts: AppOptions<
     db: opts.db,
     config: opts.config,
   });
-  await app.register(channels, { db: paymentDb(opts.db) });
+  const db = paymentDb(opts.db);
+  const applier = attachApplier(app, { db, config: opts.config });
+  const change = createChangeRunner(db, {
+    service: SERVICE,
+    writeEvents,
+    afterCommit: () => {
+      app.outbox.nudge();
+      applier.nudge();
+    },
+  });
+  const catalog = createPolicyCatalog(db, { ttlMs: opts.config.POLICY_CACHE_MS, log: app.log });
+  const shared: PaymentRoutesOptions = {
+    pool: opts.db,
+    db,
+    change,
+    catalog,
+    config: opts.config,
+    nudgeApplier: applier.nudge,
+  };
+
+  await app.register(channels, { db });
+  await app.register(paymentRoutes, shared);
+  await app.register(paymentImportRoutes, shared);
+  await app.register(reconciliationRoutes, shared);
+  await app.register(cashRoutes, shared);
+  await app.register(channelSummaryRoutes, shared);
+  attachOutbox(app, outboxDelivery(opts.db, opts.config));
 }

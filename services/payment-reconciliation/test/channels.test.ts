@@ -1,10 +1,10 @@
 import { createTestDatabase } from '@rmi/db';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import t from 'tap';
-import paymentApp, { SERVICE } from '../src/app.js';
+import paymentApp, { PaymentConfigSchema, SERVICE } from '../src/app.js';
 
 const tdb = await createTestDatabase();
-const app = await buildApp(SERVICE, paymentApp, { db: tdb.db, config: testConfig() });
+const app = await buildApp(SERVICE, paymentApp, { db: tdb.db, config: testConfig({}, PaymentConfigSchema) });
 t.teardown(async () => {
   await app.close();
   await tdb.destroy();

@@ -290,6 +290,13 @@ const BenefitsSchema = z.strictObject({
     .optional(),
 });
 
+/** The cash "double limit" (双限): bank cash within this many days, and the same day once held cash reaches the amount. */
+const CashSchema = z.strictObject({
+  depositWithinDays: z.number().int().positive(),
+  sameDayDepositFen: FenSchema.refine((fen) => fen > 0, 'a positive amount in fen'),
+  source: SourceSchema,
+});
+
 const NoteSchema = z.strictObject({ topic: z.string().min(1), text: z.string().min(1), source: SourceSchema });
 
 const PolicyDocumentShape = z.strictObject({
@@ -318,6 +325,8 @@ const PolicyDocumentShape = z.strictObject({
   eligibility: EligibilitySchema,
   targets: TargetsSchema.optional(),
   benefits: BenefitsSchema.optional(),
+  /** Absent: the notice states no cash limits, so cash alerts cannot be decided for the year. */
+  cash: CashSchema.optional(),
   /** What the notice is silent or ambiguous about, and where it points instead. */
   notes: z.array(NoteSchema),
 });
