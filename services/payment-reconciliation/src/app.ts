@@ -5,6 +5,7 @@ import { attachApplier } from './applier/attach-applier.js';
 import type { PaymentConfig } from './config.js';
 import { paymentDb } from './db.js';
 import { outboxDelivery, writeEvents } from './events/outbox.js';
+import assistanceTotalRoutes from './routes/assistance-totals/index.js';
 import cashRoutes from './routes/cash/index.js';
 import channelSummaryRoutes from './routes/channel-summaries/index.js';
 import channels from './routes/channels/index.js';
@@ -52,5 +53,6 @@ export default async function paymentApp(app: FastifyInstance, opts: AppOptions<
   await app.register(reconciliationRoutes, shared);
   await app.register(cashRoutes, shared);
   await app.register(channelSummaryRoutes, shared);
+  await app.register(assistanceTotalRoutes, shared);
   attachOutbox(app, outboxDelivery(opts.db, opts.config));
 }
