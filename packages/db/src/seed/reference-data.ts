@@ -15,6 +15,8 @@ export const PAYMENT_CHANNELS = [
   { code: 'pos', name: '专用POS机', kind: 'offline', source: '000_9c4e2275e911b0e9.txt#四' },
   { code: 'centralised-collection', name: '集中代收', kind: 'offline', source: '004_03b4a5a3926dacf5.txt#4' },
   { code: 'cash', name: '现金', kind: 'cash', source: '000_9c4e2275e911b0e9.txt#附件3' },
+  // Payment on behalf (代缴): the personal part of assisted people paid from medical-assistance funds.
+  { code: 'assistance', name: '医疗救助资金代缴', kind: 'offline', source: '000_9c4e2275e911b0e9.txt#六' },
 ] as const;
 
 /** Upserts the code tables every service shares; safe to run at every start. */
