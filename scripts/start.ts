@@ -118,7 +118,7 @@ try {
 let demoNote = '';
 if (demo) {
   try {
-    demoNote = `  demo data                ${await loadDemoData(db, { enrollment: base(SERVICES[0]), subsidyIdentity: base(SERVICES[1]) }, serviceKey)} (DEMO_DATA=false skips)\n`;
+    demoNote = `  demo data                ${await loadDemoData(db, { enrollment: base(SERVICES[0]), subsidyIdentity: base(SERVICES[1]), payment: base(SERVICES[2]) })} (DEMO_DATA=false skips)\n`;
   } catch (err) {
     demoNote = `  demo data                not loaded: ${String(err)}\n`;
   }

@@ -1,4 +1,4 @@
-import { createEnrollmentClient, createSubsidyIdentityClient } from '@rmi/clients';
+import { createEnrollmentClient, createPaymentClient, createSubsidyIdentityClient } from '@rmi/clients';
 import type { Db } from '@rmi/db';
 import { checkCharacter } from '@rmi/rules';
 import { createApiKeysRepository } from '@rmi/service-kit';
@@ -42,15 +42,18 @@ export async function wantsDemoData(db: Db): Promise<boolean> {
   return anyone === undefined;
 }
 
+/** The channels demo payments arrive through, in turn. */
+const CHANNELS = ['wechat', 'alipay', 'collection-client', 'pos', 'tax-window', 'yukuaiban'];
+
 /**
- * Registers, targets and pays a township's worth of residents through the enrollment API, after
- * civil affairs posted its list of 低保 and 特困 residents to subsidy-identity: the payments name no
- * identity, and enrollment finds the assistance in the certified spells, as it would in a county.
+ * Registers and targets a township's worth of residents through the enrollment API, after civil
+ * affairs posted its list of 低保 and 特困 residents to subsidy-identity; then villages' collectors
+ * record payments on payment-reconciliation, whose applier takes them to enrollment. The payments
+ * name no identity: enrollment finds the assistance in the certified spells, as in a county.
  */
 export async function loadDemoData(
   db: Db,
-  urls: { enrollment: string; subsidyIdentity: string },
-  serviceKey: string,
+  urls: { enrollment: string; subsidyIdentity: string; payment: string },
 ): Promise<string> {
   const enrollmentUrl = urls.enrollment;
   const villages = (
@@ -70,7 +73,16 @@ export async function loadDemoData(
   });
   const feeds = createSubsidyIdentityClient({ baseUrl: urls.subsidyIdentity, apiKey: civilAffairs.key });
   const township = createEnrollmentClient({ baseUrl: enrollmentUrl, apiKey: office.key });
-  const payments = createEnrollmentClient({ baseUrl: enrollmentUrl, apiKey: serviceKey });
+  const collectors = new Map<string, { id: string; key: string }>();
+  for (const village of villages) {
+    collectors.set(
+      village,
+      await keys.create({ name: `${village} collector (pnpm start)`, role: 'collector', regionCode: village }),
+    );
+  }
+  const clients = new Map(
+    [...collectors].map(([village, key]) => [village, createPaymentClient({ baseUrl: urls.payment, apiKey: key.key })]),
+  );
   try {
     const persons = people(villages);
     const csv = [
@@ -118,20 +130,40 @@ export async function loadDemoData(
         paidOn,
         identities: p.identities,
       });
-      await payments.applyEnrolmentPayment(`DEMO-${YEAR}-${String(i).padStart(4, '0')}`, {
+      const collector = clients.get(p.village);
+      if (!collector) throw new Error(`no collector for ${p.village}`);
+      await collector.recordPayment({
+        channel: CHANNELS[i % CHANNELS.length] as string,
+        voucherNumber: `DEMO-${YEAR}-${String(i).padStart(4, '0')}`,
         idNumber: p.idNumber,
         year: YEAR,
-        paidOn,
-        amountFen: quote.personalFen,
         tier: p.tier,
-        channel: 'demo',
+        amountFen: quote.personalFen,
+        paidAt: `${paidOn}T10:00:00+08:00`,
       });
       paid++;
     }
-    return `${persons.length} residents of 栗子乡 registered for ${YEAR}, ${certified.length} certified by civil affairs, ${paid} paid, targets set`;
+    const applied = await appliedWithin(db, 60_000);
+    return `${persons.length} residents of 栗子乡 registered for ${YEAR}, ${certified.length} certified by civil affairs, ${paid} paid through payment-reconciliation (${applied} applied to their enrolments), targets set`;
   } finally {
-    await Promise.all([township.close(), payments.close(), feeds.close()]);
+    await Promise.all([township.close(), feeds.close(), ...[...clients.values()].map((c) => c.close())]);
     await keys.revoke(office.id);
     await keys.revoke(civilAffairs.id);
+    for (const key of collectors.values()) await keys.revoke(key.id);
+  }
+}
+
+/** Waits for the applier to take the demo payments to enrollment; answers how many were applied. */
+async function appliedWithin(db: Db, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const rows = await db
+      .selectFrom('payment.payments')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    if (count('recorded') === 0 || Date.now() > deadline) return count('applied');
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
