@@ -22,7 +22,9 @@ export interface PersonYearFacts {
   enrolled: boolean;
   /**
    * The personal part before assistance: standard − fiscal subsidy − waiver of the enrolment's
-   * tier (personal part + assistance as enrollment priced it). Null when not enrolled.
+   * tier (personal part + assistance as enrollment priced it; for a registration enrollment has not
+   * priced, its payment refused or not yet applied, the policy's price on the payment day). Null
+   * when not enrolled.
    */
   fullFen: number | null;
   /**
@@ -39,6 +41,7 @@ export interface PersonYearFacts {
   paidOn: string | null;
   /** Payments of the person-year reversed by the cut-off. */
   reversedCount: number;
+  /** The person's death day as the register holds it, enrolled this year or not. */
   diedOn: string | null;
 }
 
@@ -53,9 +56,11 @@ export interface PersonYearClass {
 
 /**
  * The class of one person-year. Precedence, first that holds: no effective payment (`reversed`
- * when every payment was reversed, else `unpaid`); money without an enrolment
- * (`paid-not-enrolled`); two or more payments (`duplicate`); a payment after the death day
- * (`paid-after-death`); the full part paid with assistance due (`assistance-owed`, owed the
+ * when every payment was reversed, else `unpaid`); a payment after the death day
+ * (`paid-after-death`), enrolled or not: a death cancels the registrations not yet paid
+ * (enrollment's record-death), so money that arrives after it finds no enrolment, and the refund
+ * is owed because of the death; money without an enrolment (`paid-not-enrolled`); two or more
+ * payments (`duplicate`); the full part paid with assistance due (`assistance-owed`, owed the
  * assistance: 事后资助); assistance on the payment that differs from the decision
  * (`assistance-mismatch`); then the amount against the expected part.
  */
@@ -68,9 +73,9 @@ export function classifyPersonYear(f: PersonYearFacts): PersonYearClass {
     owedFen,
   });
   if (f.effectiveCount === 0) return answer(f.reversedCount > 0 ? 'reversed' : 'unpaid');
+  if (f.diedOn !== null && f.paidOn !== null && f.paidOn > f.diedOn) return answer('paid-after-death');
   if (!f.enrolled || f.fullFen === null || expectedFen === null) return answer('paid-not-enrolled');
   if (f.effectiveCount > 1) return answer('duplicate');
-  if (f.diedOn !== null && f.paidOn !== null && f.paidOn > f.diedOn) return answer('paid-after-death');
   const due = Math.min(f.dueAssistanceFen, f.fullFen);
   if (due > 0 && f.paidAssistanceFen === 0 && f.paidFen === f.fullFen) return answer('assistance-owed', due);
   if (f.paidAssistanceFen > 0 && f.paidAssistanceFen !== due) return answer('assistance-mismatch');
