@@ -46,10 +46,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   // instant): the same (channel, voucher) with the same content is the same payment, with other
   // content VOUCHER_REUSED. The row is also the payment's place in the queue
   // to enrollment: `recorded` waits to be applied (next_attempt_at), `applied` was accepted,
-  // `parked` was refused with problem_code until retried.
+  // `parked` was refused with problem_code until retried. The id's check is a length beside `+`:
+  // a bounded repetition (`{1,100}`) made the regex cost more than the rest of a bulk insert.
   await sql`
     create table payment.payments (
-      id text primary key default gen_random_uuid()::text check (id ~ '^[A-Za-z0-9._:-]{1,100}$'),
+      id text primary key default gen_random_uuid()::text check (length(id) <= 100 and id ~ '^[A-Za-z0-9._:-]+$'),
       channel text not null references payment.channels (code),
       voucher_number text not null check (length(voucher_number) between 1 and 100),
       id_number char(18) not null check (id_number ~ '^[0-9]{17}[0-9X]$'),
@@ -110,7 +111,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   await sql`create index reversals_untold_idx on payment.reversals (next_attempt_at) where told_at is null`.execute(db);
 
-  // A reconciliation run: stored once, never changed. Items hold one row per person-year.
+  // A reconciliation run: stored once, never changed. Items hold one row per person-year; notes
+  // say what the run could not judge (no assistance table, no policy).
   await sql`
     create table payment.reconciliation_runs (
       id uuid primary key default gen_random_uuid(),
@@ -119,6 +121,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       as_of timestamptz not null,
       counts jsonb not null,
       totals jsonb not null,
+      notes jsonb not null default '[]',
       created_by text,
       created_at timestamptz not null default now()
     )`.execute(db);

@@ -5,15 +5,12 @@ import {
   ReconciliationRunSchema,
   RunComparisonSchema,
 } from '@rmi/contracts';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type CallOptions, callOptions } from './common.js';
 import { errorFromResponse, type HttpClient } from './http-client.js';
 
-/** A run as the service answers it: the contract's shape and what it could not decide from the policy. */
-const RunAnswerSchema = ReconciliationRunSchema.extend({ notes: z.array(z.string()).default([]) });
-
 export type ReconciliationClass = z.infer<typeof ReconciliationClassSchema>;
-export type ReconciliationRunAnswer = z.infer<typeof RunAnswerSchema>;
+export type ReconciliationRunAnswer = z.infer<typeof ReconciliationRunSchema>;
 export type ReconciliationItemPage = z.infer<typeof ReconciliationItemPageSchema>;
 export type RunComparison = z.infer<typeof RunComparisonSchema>;
 
@@ -34,7 +31,7 @@ export function reconciliationMethods(http: HttpClient) {
         method: 'POST',
         path: '/v1/reconciliations',
         body,
-        schema: RunAnswerSchema,
+        schema: ReconciliationRunSchema,
         ...callOptions(call),
       }),
 
@@ -43,7 +40,7 @@ export function reconciliationMethods(http: HttpClient) {
         method: 'GET',
         path: runPath(runId),
         route: '/v1/reconciliations/:runId',
-        schema: RunAnswerSchema,
+        schema: ReconciliationRunSchema,
         ...callOptions(call),
       }),
 

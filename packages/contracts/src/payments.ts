@@ -232,6 +232,10 @@ export const ReconciliationRunSchema = z.object({
   counts: z.record(z.string(), z.number().int()).describe('person-years per class, every class listed'),
   totalsFen: ReconciliationTotalsSchema,
   createdAt: z.string(),
+  notes: z
+    .array(z.string())
+    .default([])
+    .describe('what the run could not decide from the policy in force (none, or one without an assistance table)'),
 });
 export type ReconciliationRun = z.infer<typeof ReconciliationRunSchema>;
 

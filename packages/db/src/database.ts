@@ -479,6 +479,7 @@ export interface ReconciliationRunsTable {
   as_of: Timestamp;
   counts: ColumnType<Record<string, number>, string, string>;
   totals: ColumnType<Record<string, number>, string, string>;
+  notes: ColumnType<string[], string | undefined, string>;
   created_by: string | null;
   created_at: Timestamp;
 }

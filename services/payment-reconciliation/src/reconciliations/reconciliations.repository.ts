@@ -9,6 +9,7 @@ export interface RunRow {
   as_of: Date;
   counts: Record<string, number>;
   totals: Record<string, unknown>;
+  notes: string[];
   created_at: Date;
 }
 
@@ -47,7 +48,7 @@ export function createReconciliationsRepository(db: PaymentDb) {
     findRun: (id: string): Promise<RunRow | undefined> =>
       db
         .selectFrom('payment.reconciliation_runs')
-        .select(['id', 'region_code', 'year', 'as_of', 'counts', 'totals', 'created_at'])
+        .select(['id', 'region_code', 'year', 'as_of', 'counts', 'totals', 'notes', 'created_at'])
         .where('id', '=', id)
         .executeTakeFirst() as Promise<RunRow | undefined>,
 

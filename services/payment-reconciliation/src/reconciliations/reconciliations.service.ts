@@ -110,10 +110,11 @@ export function createReconciliationsService(deps: ReconciliationsDeps) {
             .updateTable('payment.reconciliation_runs')
             .set({
               counts: JSON.stringify(counts),
-              totals: JSON.stringify({ ...totals, policyId: policy.policyId, notes: policy.notes }),
+              totals: JSON.stringify({ ...totals, policyId: policy.policyId }),
+              notes: JSON.stringify(policy.notes),
             })
             .where('id', '=', runId)
-            .returning(['id', 'region_code', 'year', 'as_of', 'counts', 'totals', 'created_at'])
+            .returning(['id', 'region_code', 'year', 'as_of', 'counts', 'totals', 'notes', 'created_at'])
             .executeTakeFirstOrThrow();
           audit({
             action: 'reconciliation.run',

@@ -3,8 +3,8 @@ import { RECONCILIATION_CLASSES, type ReconciliationClass } from '@rmi/rules';
 import type { ItemRow, RunRow } from './reconciliations.repository.js';
 import type { ClassTotals } from './run-statement.js';
 
-/** A run as answered: the contract's shape and what the run could not decide (`notes`). */
-export type RunAnswer = ReconciliationRun & { notes: string[] };
+/** A run as answered, with what the run could not decide (`notes`). */
+export type RunAnswer = ReconciliationRun;
 
 export interface RunTotals {
   expectedFen: number;
@@ -34,12 +34,9 @@ export function totalsOf(perClass: readonly ClassTotals[]): RunTotals {
   return { expectedFen, paidFen, owedFen, unmatchedFen };
 }
 
-/**
- * A stored run. Its totals column holds the amounts and, beside them, the notes the run was made
- * with (the table has no column of their own).
- */
+/** A stored run. */
 export function toRun(row: RunRow): RunAnswer {
-  const totals = row.totals as Partial<RunTotals> & { notes?: unknown };
+  const totals = row.totals as Partial<RunTotals>;
   const counts = Object.fromEntries(RECONCILIATION_CLASSES.map((c) => [c, Number(row.counts[c] ?? 0)]));
   return {
     runId: row.id,
@@ -54,7 +51,7 @@ export function toRun(row: RunRow): RunAnswer {
       unmatchedFen: Number(totals.unmatchedFen ?? 0),
     },
     createdAt: new Date(row.created_at).toISOString(),
-    notes: Array.isArray(totals.notes) ? totals.notes.map(String) : [],
+    notes: Array.isArray(row.notes) ? row.notes.map(String) : [],
   };
 }
 

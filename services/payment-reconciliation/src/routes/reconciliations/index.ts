@@ -12,17 +12,9 @@ import {
 import { actorOf, requireRole } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { createReconciliationsService } from '../../reconciliations/reconciliations.service.js';
 import type { PaymentRoutesOptions } from '../routes-options.js';
 import { sendDownload } from './send-download.js';
-
-/** The run as answered: the contract's shape, and what the run could not decide from the policy. */
-const RunAnswerSchema = ReconciliationRunSchema.extend({
-  notes: z
-    .array(z.string())
-    .describe('what the run could not decide from the policy in force (none, or one without an assistance table)'),
-});
 
 const WHO =
   'County and township operators in their region, and admin; a run outside the key’s region is 403 ' +
@@ -65,7 +57,7 @@ export default async function reconciliationRoutes(app: FastifyInstance, opts: P
           WHO,
         body: CreateReconciliationBodySchema,
         response: {
-          201: RunAnswerSchema,
+          201: ReconciliationRunSchema,
           400: ProblemSchema,
           401: ProblemSchema,
           403: ProblemSchema,
@@ -87,7 +79,7 @@ export default async function reconciliationRoutes(app: FastifyInstance, opts: P
         description: WHO,
         params: ReconciliationRunParamsSchema,
         response: {
-          200: RunAnswerSchema,
+          200: ReconciliationRunSchema,
           400: ProblemSchema,
           401: ProblemSchema,
           403: ProblemSchema,
