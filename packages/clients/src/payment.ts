@@ -7,6 +7,10 @@ import { paymentImportMethods } from './payment-imports.js';
 import { paymentMethods } from './payment-payments.js';
 import { reconciliationMethods } from './payment-reconciliations.js';
 
+export type * from './payment-cash.js';
+export type * from './payment-imports.js';
+export type * from './payment-payments.js';
+export type * from './payment-reconciliations.js';
 export type PaymentChannel = z.infer<typeof PaymentChannelSchema>;
 
 /** payment-reconciliation (contracts/payments.md): one method per route, grouped by part. */

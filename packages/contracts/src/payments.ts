@@ -143,6 +143,10 @@ export const PaymentImportQuerySchema = z.object({
     'source=channel: the channel the export is from (default: a 渠道 column)',
   ),
   fileName: z.string().max(255).optional(),
+  onRowErrors: z
+    .enum(['skip', 'reject'])
+    .default('skip')
+    .describe('skip: valid rows are recorded, bad rows reported; reject: nothing is recorded when any row is bad'),
 });
 export type PaymentImportQuery = z.infer<typeof PaymentImportQuerySchema>;
 
@@ -153,7 +157,7 @@ export const PaymentRowErrorSchema = z.object({
     .string()
     .describe(
       'INVALID_ID_NUMBER, ID_NUMBER_MANGLED, MISSING_FIELD, AMOUNT_INVALID, INVALID_DATE, VOUCHER_REUSED, ' +
-        'REVERSAL_UNMATCHED, UNKNOWN_CHANNEL, INVALID_VALUE',
+        'REVERSAL_UNMATCHED, ALREADY_REVERSED, UNKNOWN_CHANNEL, OUT_OF_SCOPE, YEAR_MISMATCH, INVALID_VALUE',
     ),
   message: z.string(),
 });

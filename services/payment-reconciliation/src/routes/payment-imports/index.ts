@@ -16,14 +16,6 @@ import type { PaymentRoutesOptions } from '../routes-options.js';
 import { sendCsv } from './send-csv.js';
 import { acceptUploads, UPLOAD_MEDIA_TYPES, uploadFormatOf, uploadLimits } from './uploads.js';
 
-/** The contract's query, and what to do with a file that has bad rows. */
-const PostImportQuerySchema = PaymentImportQuerySchema.extend({
-  onRowErrors: z
-    .enum(['skip', 'reject'])
-    .default('skip')
-    .describe('skip: valid rows are recorded, bad rows reported; reject: nothing is recorded when any row is bad'),
-});
-
 const IMPORTERS = ['county-operator', 'township-operator', 'department-feed'] as const;
 
 const answers = {
@@ -82,7 +74,7 @@ export default async function paymentImportRoutes(app: FastifyInstance, opts: Pa
           'ALREADY_REVERSED, OUT_OF_SCOPE. A person with no enrolment of the year and no village is recorded parked ' +
           '(PERSON_NOT_FOUND). Answers 201 applied, 200 unchanged or dry run, 422 rejected (onRowErrors=reject) or ' +
           'MISSING_COLUMNS; 400 FILE_UNREADABLE, 413 BODY_TOO_LARGE, 500 IMPORT_FAILED (nothing recorded).',
-        querystring: PostImportQuerySchema,
+        querystring: PaymentImportQuerySchema,
         response: answers,
       },
     },
