@@ -49,6 +49,13 @@ export {
 } from './row-errors.js';
 export { type Staged, type StagedHeader, type StageOptions, stageUpload, type UploadFormat } from './staging.js';
 export {
+  type Download,
+  type DownloadLog,
+  keysetPages,
+  tableDownload,
+  XLSX_CONTENT_TYPE,
+} from './table-download.js';
+export {
   type CopyEncoding,
   copyEncodingOf,
   decodeAs,

@@ -10,6 +10,7 @@ export { fastResponseSerializer, useJsonSchemaCompilers } from './json-schema-co
 export { createServer, default as serviceKit, type ServiceKitOptions, serverOptions, VERSION } from './kit.js';
 export * from './policy-catalog.js';
 export { PROBLEM_CONTENT_TYPE, sendProblem } from './problem-handler.js';
+export { sendDownload } from './send-download.js';
 export * from './server.js';
 // The route option `config.upload` (a module augmentation of fastify) travels with this type.
 export type { UploadConfig } from './swagger.js';

@@ -1,9 +1,9 @@
+import { type Download, type DownloadLog, tableDownload } from '@rmi/ingest';
 import { daysBetween } from '@rmi/rules';
 import { type Actor, assertRegionInScope, OutOfScopeError, ValidationError } from '@rmi/service-kit';
 import type { PaymentDb } from '../db.js';
 import { type ChannelSummaryRow, channelSummaryRows } from './channel-summary-rows.js';
 import { SUMMARY_COLUMNS, summaryCells } from './summary-columns.js';
-import { type Download, type DownloadLog, tableDownload } from './table-download.js';
 
 /** Who reads the summaries besides admin (contracts/auth.md). */
 export const SUMMARY_READERS = ['county-operator', 'township-operator', 'dashboard'] as const;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateReconciliationBody } from '@rmi/contracts';
+import { type Download, type DownloadLog, keysetPages, tableDownload } from '@rmi/ingest';
 import type { ReconciliationClass } from '@rmi/rules';
 import {
   type Actor,
@@ -12,7 +13,6 @@ import {
 } from '@rmi/service-kit';
 import { sql } from 'kysely';
 import type { PaymentDb, RunChange } from '../db.js';
-import { type Download, type DownloadLog, keysetPages, tableDownload } from './download-body.js';
 import { ITEM_COLUMNS, itemCells } from './item-columns.js';
 import { runPolicy } from './policy-data.js';
 import { createReconciliationsRepository, type ItemRow } from './reconciliations.repository.js';

@@ -1,5 +1,5 @@
 import type { DiffQuery } from '@rmi/contracts';
-import { formatRowError } from '@rmi/ingest';
+import { formatRowError, keysetPages } from '@rmi/ingest';
 import { maskIdNumbersIn } from '@rmi/rules';
 import { type Actor, NotFoundError, OutOfScopeError } from '@rmi/service-kit';
 import type { IdentityDb } from '../db.js';
@@ -16,7 +16,6 @@ import {
   tableDownload,
 } from './download-body.js';
 import { type ChangeRow, createDownloadsRepository } from './downloads.repository.js';
-import { keysetPages } from './keyset-pages.js';
 
 /** The leading columns of the errors download; the file's own columns follow. */
 export const ERROR_COLUMNS = ['行号 line', '错误代码 codes', '原因 reasons'] as const;

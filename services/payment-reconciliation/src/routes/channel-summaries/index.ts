@@ -1,10 +1,9 @@
 import { ChannelSummaryQuerySchema, ChannelSummarySchema, ProblemSchema } from '@rmi/contracts';
-import { actorOf, requireRole } from '@rmi/service-kit';
+import { actorOf, requireRole, sendDownload } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createChannelSummariesService, SUMMARY_READERS } from '../../channel-summaries/channel-summaries.service.js';
 import type { PaymentRoutesOptions } from '../routes-options.js';
-import { sendDownload } from './send-download.js';
 
 /** Payments and reversals per day, channel and village (contracts/payments.md "Channel summary"). */
 export default async function channelSummaryRoutes(app: FastifyInstance, opts: PaymentRoutesOptions): Promise<void> {

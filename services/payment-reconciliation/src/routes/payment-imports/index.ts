@@ -5,7 +5,7 @@ import {
   PaymentImportQuerySchema,
   ProblemSchema,
 } from '@rmi/contracts';
-import { actorOf, requireRole } from '@rmi/service-kit';
+import { actorOf, requireRole, sendDownload } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -13,7 +13,6 @@ import { csvDownload } from '../../files/csv-download.js';
 import { IMPORTS_PATH } from '../../imports/import-answers.js';
 import { createPaymentImportService } from '../../imports/imports.service.js';
 import type { PaymentRoutesOptions } from '../routes-options.js';
-import { sendCsv } from './send-csv.js';
 import { acceptUploads, UPLOAD_MEDIA_TYPES, uploadFormatOf, uploadLimits } from './uploads.js';
 
 const IMPORTERS = ['county-operator', 'township-operator', 'department-feed'] as const;
@@ -123,6 +122,6 @@ export default async function paymentImportRoutes(app: FastifyInstance, opts: Pa
       },
     },
     async (request, reply) =>
-      sendCsv(reply, csvDownload(await imports.errors(actorOf(request), request.params.id), app.log)),
+      sendDownload(reply, csvDownload(await imports.errors(actorOf(request), request.params.id), app.log)),
   );
 }

@@ -9,12 +9,11 @@ import {
   ReconciliationRunSchema,
   RunComparisonSchema,
 } from '@rmi/contracts';
-import { actorOf, requireRole } from '@rmi/service-kit';
+import { actorOf, requireRole, sendDownload } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createReconciliationsService } from '../../reconciliations/reconciliations.service.js';
 import type { PaymentRoutesOptions } from '../routes-options.js';
-import { sendDownload } from './send-download.js';
 
 const WHO =
   'County and township operators in their region, and admin; a run outside the key’s region is 403 ' +

@@ -1,11 +1,10 @@
 import { BatchDiffSchema, DiffQuerySchema, FeedBatchParamsSchema, ProblemSchema } from '@rmi/contracts';
-import { actorOf, requireRole } from '@rmi/service-kit';
+import { actorOf, requireRole, sendDownload } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { BATCH_READERS } from '../../downloads/batch-access.js';
 import { createDownloadsService } from '../../downloads/downloads.service.js';
 import type { IdentityRoutesOptions } from '../routes-options.js';
-import { sendDownload } from '../send-download.js';
 
 const WHO =
   'Readable by the batch’s department feed key (a batch in its region whole, a wider one as far as its region ' +

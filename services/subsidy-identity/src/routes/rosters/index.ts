@@ -1,10 +1,9 @@
 import { ProblemSchema, RosterQuerySchema, RosterSchema, VILLAGE_WRITER_ROLES } from '@rmi/contracts';
-import { actorOf, requireRole } from '@rmi/service-kit';
+import { actorOf, requireRole, sendDownload } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createRostersService } from '../../rosters/rosters.service.js';
 import type { IdentityRoutesOptions } from '../routes-options.js';
-import { sendDownload } from '../send-download.js';
 
 /** Rosters of certified people and their enrolment, for departments to chase every one to paid. */
 export default async function rosterRoutes(app: FastifyInstance, opts: IdentityRoutesOptions): Promise<void> {

@@ -1,12 +1,14 @@
 import type { FastifyReply } from 'fastify';
-import type { Download } from '../downloads/download-body.js';
 
 /**
  * Answers with a download as it streams. A file gets Content-Disposition with its name (ASCII, and
- * RFC 5987 for the rest); JSON is answered inline. The response schema of the route documents the
- * JSON; fastify does not serialise a stream.
+ * RFC 5987 for the rest); JSON (no file name) is answered inline. The route's response schema
+ * documents the JSON; fastify does not serialise a stream.
  */
-export function sendDownload(reply: FastifyReply, download: Download): FastifyReply {
+export function sendDownload(
+  reply: FastifyReply,
+  download: { contentType: string; fileName: string | null; body: NodeJS.ReadableStream },
+): FastifyReply {
   reply.type(download.contentType);
   if (download.fileName !== null) {
     const ascii = download.fileName.replace(/[^\w.-]/g, '_');
