@@ -2,6 +2,7 @@ export { type AttachOutboxOptions, attachOutbox } from './attach-outbox.js';
 export * from './config.js';
 export { type DeadLetterRoutesOptions, default as deadLetterRoutes } from './dead-letter-routes.js';
 export { createDeadLetterStore, type DeadLetterStore } from './dead-letters.js';
+export { createDrainLoop, type DrainLoop } from './drain-loop.js';
 export * from './event-receiver.js';
 export * from './event-recorder.js';
 export { pruneOutbox } from './outbox-retention.js';

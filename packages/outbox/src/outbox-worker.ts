@@ -4,6 +4,7 @@ import { type Actor, recordAudit } from '@rmi/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { EventSubscriber } from './config.js';
 import { createDeadLetterStore, insertDeadLetter, toDeadLetter } from './dead-letters.js';
+import { createDrainLoop } from './drain-loop.js';
 import { assertSchemaName, type OutboxPlace, tableRef, tablesIn } from './outbox-tables.js';
 import { createSubscriberPoster, describeError } from './subscriber-post.js';
 
@@ -338,69 +339,22 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    * only its own events.
    */
   function createLane(subscriber: EventSubscriber) {
-    let running = false;
-    let timer: NodeJS.Timeout | null = null;
-    let inflight: Promise<void> | null = null;
-    let again = false;
-
-    function schedule(ms: number): void {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(wake, ms);
-      // The worker never keeps a process alive on its own: the server (or test) decides that.
-      timer.unref();
-    }
-
-    /** Delivers batch after batch while there is a backlog, giving way as soon as stop() is called. */
-    async function drain(): Promise<number> {
-      for (;;) {
-        const outcome = await deliverBatch(subscriber);
-        if (outcome.status === 'delivered' && outcome.events === batchSize && running) continue;
-        if (outcome.status === 'set-aside' && running) continue;
-        if (outcome.status === 'failed' || outcome.status === 'waiting') return Math.min(pollMs, outcome.retryInMs);
-        return pollMs;
-      }
-    }
-
-    function wake(): void {
-      timer = null;
-      if (!running) return;
-      if (inflight) {
-        again = true;
-        return;
-      }
-      again = false;
-      let next = pollMs;
-      inflight = drain()
-        .then((ms) => {
-          next = ms;
-        })
-        .catch((err: unknown) => {
-          log.error({ subscriber: subscriber.name, error: scrub(describeError(err)) }, 'event delivery broke off');
-        })
-        .finally(() => {
-          inflight = null;
-          if (running) schedule(again ? 0 : next);
-        });
-    }
-
-    return {
-      start(): void {
-        if (running) return;
-        running = true;
-        schedule(0);
+    return createDrainLoop({
+      pollMs,
+      /** Delivers batch after batch while there is a backlog, giving way as soon as stop() is called. */
+      async drain(running) {
+        for (;;) {
+          const outcome = await deliverBatch(subscriber);
+          if (outcome.status === 'delivered' && outcome.events === batchSize && running()) continue;
+          if (outcome.status === 'set-aside' && running()) continue;
+          if (outcome.status === 'failed' || outcome.status === 'waiting') return Math.min(pollMs, outcome.retryInMs);
+          return pollMs;
+        }
       },
-      nudge(): void {
-        if (!running) return;
-        if (inflight) again = true;
-        else schedule(0);
+      onError(err) {
+        log.error({ subscriber: subscriber.name, error: scrub(describeError(err)) }, 'event delivery broke off');
       },
-      async stop(): Promise<void> {
-        running = false;
-        if (timer) clearTimeout(timer);
-        timer = null;
-        await inflight;
-      },
-    };
+    });
   }
 
   const lanes = options.subscribers.map(createLane);

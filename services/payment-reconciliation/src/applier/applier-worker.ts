@@ -1,5 +1,6 @@
 import { type EnrollmentClient, type PaymentBatchItemInput, ServiceError } from '@rmi/clients';
 import type { PaymentBatchResult } from '@rmi/contracts';
+import { createDrainLoop } from '@rmi/outbox';
 import type { PaymentDb } from '../db.js';
 import {
   backOffPayments,
@@ -188,63 +189,20 @@ export function createApplier(options: ApplierOptions): Applier {
     return { claimed: claimed.length, failed: failed > 0 };
   }
 
-  let running = false;
-  let timer: NodeJS.Timeout | null = null;
-  let inflight: Promise<void> | null = null;
-  let again = false;
-
-  /** Round after round until nothing is due, or enrollment stops answering, or stop() is called. */
-  async function drain(): Promise<void> {
-    for (;;) {
-      const payments = await applyRound();
-      const reversals = await reversalRound();
-      if (!running) return;
-      const progressed = (payments.claimed > 0 && !payments.failed) || (reversals.claimed > 0 && !reversals.failed);
-      if (!progressed) return;
-    }
-  }
-
-  function schedule(ms: number): void {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(wake, ms);
-    // The applier never keeps a process alive on its own: the server (or test) decides that.
-    timer.unref();
-  }
-
-  function wake(): void {
-    timer = null;
-    if (!running) return;
-    if (inflight) {
-      again = true;
-      return;
-    }
-    again = false;
-    inflight = drain()
-      .catch((err: unknown) => {
-        log.error(failureOf(err), 'applying payments broke off; retrying at the next poll');
-      })
-      .finally(() => {
-        inflight = null;
-        if (running) schedule(again ? 0 : pollMs);
-      });
-  }
-
-  return {
-    start(): void {
-      if (running) return;
-      running = true;
-      schedule(0);
+  return createDrainLoop({
+    pollMs,
+    /** Round after round until nothing is due, or enrollment stops answering, or stop() is called. */
+    async drain(running) {
+      for (;;) {
+        const payments = await applyRound();
+        const reversals = await reversalRound();
+        if (!running()) return undefined;
+        const progressed = (payments.claimed > 0 && !payments.failed) || (reversals.claimed > 0 && !reversals.failed);
+        if (!progressed) return undefined;
+      }
     },
-    nudge(): void {
-      if (!running) return;
-      if (inflight) again = true;
-      else schedule(0);
+    onError(err) {
+      log.error(failureOf(err), 'applying payments broke off; retrying at the next poll');
     },
-    async stop(): Promise<void> {
-      running = false;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await inflight;
-    },
-  };
+  });
 }
