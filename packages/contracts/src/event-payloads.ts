@@ -230,12 +230,33 @@ const cashDeposited = z.strictObject({
   receiptNumbers: z.array(z.string().min(1).max(100)).min(1),
 });
 
+/**
+ * What one import of an export recorded for one (village, channel, day): its payments paid that
+ * day and its reversals (冲正) made that day, each counted with the whole sum that came in
+ * (`paymentsFen`, `reversalsFen`: personal part and the part paid on the person's behalf), of
+ * which `assistanceFen` was paid on the person's behalf. An import writes these instead of one
+ * `payment.recorded` / `payment.reversed` per row; funding by channel and village adds them up.
+ * Payments recorded one at a time (the API, cash) keep their own events.
+ */
+const paymentsImported = z.strictObject({
+  importId: z.uuid(),
+  villageCode: VillageCodeSchema.nullable(),
+  channel: Channel,
+  day: CivilDateSchema,
+  payments: Count,
+  paymentsFen: Fen,
+  assistanceFen: Fen,
+  reversals: Count,
+  reversalsFen: Fen,
+});
+
 /** What payment-reconciliation publishes, by topic. */
 export const PAYMENT_EVENTS = {
   'payment.recorded': paymentRecorded,
   'payment.reversed': paymentReversed,
   'cash.received': cashReceived,
   'cash.deposited': cashDeposited,
+  'payments.imported': paymentsImported,
 } as const;
 
 /** Every topic of every publisher. A topic names one payload shape whichever service sends it. */

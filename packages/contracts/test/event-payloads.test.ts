@@ -163,6 +163,30 @@ const SAMPLES: { [T in EventTopic]: EventPayloadInput<T>[] } = {
       receiptNumbers: ['R-1'],
     },
   ],
+  'payments.imported': [
+    {
+      importId: HOUSEHOLD,
+      villageCode: VILLAGE,
+      channel: 'tax-window',
+      day: '2024-11-02',
+      payments: 120,
+      paymentsFen: 4_800_000,
+      assistanceFen: 120_000,
+      reversals: 1,
+      reversalsFen: 40000,
+    },
+    {
+      importId: HOUSEHOLD,
+      villageCode: null,
+      channel: 'assistance',
+      day: '2024-11-03',
+      payments: 0,
+      paymentsFen: 0,
+      assistanceFen: 0,
+      reversals: 2,
+      reversalsFen: 80000,
+    },
+  ],
 };
 
 t.test('every topic enrollment publishes has a schema, and today’s payloads fit it', async (t) => {

@@ -135,24 +135,39 @@ t.test(
     t.same(await reversalsOf(db).then((rs) => rs.filter((r) => r.voucher.startsWith('3202502'))), [
       { voucher: '320250200000000002', reversal_voucher: '320250200000000099', reversed_on: '2025-02-03', line: 5 },
     ]);
+    // One event per (village, channel, day), payments by the day paid, reversals by the day reversed.
     const events = await outboxSince(db, 'payment', before);
-    t.same(events.map((e) => e.topic).sort(), [
-      'payment.recorded',
-      'payment.recorded',
-      'payment.recorded',
-      'payment.reversed',
-    ]);
+    t.same(
+      events.map((e) => e.topic),
+      ['payments.imported', 'payments.imported', 'payments.imported'],
+    );
     for (const e of events) {
       const schema = PAYMENT_EVENTS[e.topic as keyof typeof PAYMENT_EVENTS];
       t.ok(schema.safeParse(e.payload).success, JSON.stringify(e.payload));
     }
-    t.match(events.find((e) => e.topic === 'payment.reversed')?.payload, {
-      idNumber: b,
-      amountFen: 40_000,
-      villageCode: V.desheng,
-      reversedOn: '2025-02-03',
+    const group = {
+      importId: res.json().importId,
       channel: 'tax-window',
-    });
+      assistanceFen: 0,
+      reversals: 0,
+      reversalsFen: 0,
+    };
+    t.same(
+      events.map((e) => e.payload),
+      [
+        { ...group, villageCode: V.desheng, day: '2025-02-01', payments: 2, paymentsFen: 80_000 },
+        { ...group, villageCode: V.pingan, day: '2025-02-01', payments: 1, paymentsFen: 40_000, assistanceFen: 28_000 },
+        {
+          ...group,
+          villageCode: V.desheng,
+          day: '2025-02-03',
+          payments: 0,
+          paymentsFen: 0,
+          reversals: 1,
+          reversalsFen: 40_000,
+        },
+      ],
+    );
 
     // A later export voids the first payment (作废 on its own voucher) and brings one more.
     const second = taxCsv([

@@ -8,9 +8,10 @@ import { STAGING_TABLE } from './import-staging.js';
 // import's one transaction: each payment row is new, unchanged (recorded with the same content)
 // or VOUCHER_REUSED; each reversal row finds the payment it reverses (recorded, or new in this
 // file) or is REVERSAL_UNMATCHED / ALREADY_REVERSED. Then every bad line is stored with its cells,
-// and, unless nothing may be recorded, the new payments and reversals are inserted set-wise, each
-// with its event (payment.recorded, payment.reversed) written set-wise into payment.outbox by the
-// same statement.
+// and, unless nothing may be recorded, the new payments and reversals are inserted set-wise, with
+// one `payments.imported` event per (village, channel, day) they fall on, written set-wise into
+// payment.outbox: an event per row (a jsonb payload and an outbox row each) cost more than the
+// payment itself, and what reporting reads from them (funding by channel and village) is the sums.
 
 export const CLASS_TABLES = ['pay_cls', 'rev_cls'] as const;
 
@@ -114,35 +115,27 @@ from (
 join ${STAGING_TABLE} r using (line)`;
 
 /**
- * The new payments ($1 import, $2 year, $3 source, $4 recorded by), each with its
- * payment.recorded event. A payment's id is `<import id>:<line>` (the line zero-padded): it names
- * the row it came from, and the ids of one import are written in ascending order, so the primary
- * key grows at one end instead of at a random place per row. A person with no enrolment of the
+ * The new payments ($1 import, $2 year, $3 source, $4 recorded by). A payment's id is
+ * `<import id>:<line>` (the line zero-padded): it names the row it came from, and pay_cls holds
+ * the rows in the file's order (each table here is read and written in the order of the one
+ * before), so the primary key grows at one end instead of at a random place per row, without
+ * sorting a million rows to make sure. A person with no enrolment of the
  * year and no village is parked (PERSON_NOT_FOUND): the money is kept, and reconciles as
  * paid-not-enrolled.
  */
 const INSERT_PAYMENTS = `
-with ins as (
-  insert into payment.payments
-    (id, channel, voucher_number, id_number, year, tier, amount_fen, assistance_fen, paid_at, paid_on, village_code,
-     payer_name, source, import_id, line, tax_office_code, assistance_category, request_batch, status,
-     problem_code, problem_detail, recorded_by)
-  select $1::text || ':' || lpad(line::text, 9, '0'), chan, vch, id, $2::int, tier, amt, ast, paid_at, (paid_at at time zone 'Asia/Shanghai')::date, village,
-         payer, $3::text, $1::uuid, line, office, category, batch,
-         case when not enrolled and village is null then 'parked' else 'recorded' end,
-         case when not enrolled and village is null then 'PERSON_NOT_FOUND' end,
-         case when not enrolled and village is null
-              then 'no enrolment in ' || $2::int || ' and no village (统筹地区 / 参保地) on the export' end,
-         $4::text
-  from pay_cls where class = 'new'
-  order by line
-  returning id, channel, id_number, year, village_code, amount_fen, assistance_fen, paid_on
-)
-insert into payment.outbox (topic, payload)
-select 'payment.recorded', jsonb_build_object(
-  'paymentId', id, 'channel', channel, 'idNumber', id_number, 'year', year, 'villageCode', village_code,
-  'amountFen', amount_fen, 'assistanceFen', assistance_fen, 'paidOn', paid_on)
-from ins`;
+insert into payment.payments
+  (id, channel, voucher_number, id_number, year, tier, amount_fen, assistance_fen, paid_at, paid_on, village_code,
+   payer_name, source, import_id, line, tax_office_code, assistance_category, request_batch, status,
+   problem_code, problem_detail, recorded_by)
+select $1::text || ':' || lpad(line::text, 9, '0'), chan, vch, id, $2::int, tier, amt, ast, paid_at, (paid_at at time zone 'Asia/Shanghai')::date, village,
+       payer, $3::text, $1::uuid, line, office, category, batch,
+       case when not enrolled and village is null then 'parked' else 'recorded' end,
+       case when not enrolled and village is null then 'PERSON_NOT_FOUND' end,
+       case when not enrolled and village is null
+            then 'no enrolment in ' || $2::int || ' and no village (统筹地区 / 参保地) on the export' end,
+       $4::text
+from pay_cls where class = 'new'`;
 
 /** The payments the reversals new in this file reverse, now that those payments are recorded. */
 const PAIR_NEW = `
@@ -150,23 +143,37 @@ update rev_cls r set pid = p.id
 from payment.payments p
 where r.class = 'new' and r.pid is null and p.channel = r.chan and p.voucher_number = r.orig`;
 
-/** The new reversals ($1 import, $2 source, $3 recorded by), each with its payment.reversed event. */
+/** The new reversals ($1 import, $2 source, $3 recorded by). */
 const INSERT_REVERSALS = `
-with rv as (
-  insert into payment.reversals
-    (payment_id, reversed_at, reversed_on, reason, voucher_number, source, import_id, line, recorded_by)
-  select pid, paid_at, (paid_at at time zone 'Asia/Shanghai')::date,
-         'reversed (冲正/作废) on line ' || line || ' of a ' || $2::text || ' export', rvch, $2::text, $1::uuid, line, $3::text
-  from rev_cls where class = 'new'
-  order by pid
-  returning payment_id, reversed_on
-)
+insert into payment.reversals
+  (payment_id, reversed_at, reversed_on, reason, voucher_number, source, import_id, line, recorded_by)
+select pid, paid_at, (paid_at at time zone 'Asia/Shanghai')::date,
+       'reversed (冲正/作废) on line ' || line || ' of a ' || $2::text || ' export', rvch, $2::text, $1::uuid, line, $3::text
+from rev_cls where class = 'new'
+order by pid`;
+
+/**
+ * The import's events ($1 import): per (village, channel, day), the new payments paid that day and
+ * the new reversals made that day (of payments of that village and channel), with their sums.
+ */
+const INSERT_EVENTS = `
 insert into payment.outbox (topic, payload)
-select 'payment.reversed', jsonb_build_object(
-  'paymentId', p.id, 'channel', p.channel, 'idNumber', p.id_number, 'year', p.year, 'villageCode', p.village_code,
-  'amountFen', p.amount_fen, 'assistanceFen', p.assistance_fen, 'reversedOn', rv.reversed_on)
-from rv join payment.payments p on p.id = rv.payment_id
-order by rv.payment_id`;
+select 'payments.imported', jsonb_build_object(
+  'importId', $1::text, 'villageCode', village, 'channel', chan, 'day', day,
+  'payments', sum(payments), 'paymentsFen', sum(payments_fen), 'assistanceFen', sum(assistance_fen),
+  'reversals', sum(reversals), 'reversalsFen', sum(reversals_fen))
+from (
+  select village, chan, (paid_at at time zone 'Asia/Shanghai')::date as day,
+         1 as payments, amt + ast as payments_fen, ast as assistance_fen, 0 as reversals, 0::bigint as reversals_fen
+  from pay_cls where class = 'new'
+  union all
+  select p.village_code, p.channel, (r.paid_at at time zone 'Asia/Shanghai')::date,
+         0, 0::bigint, 0::bigint, 1, p.amount_fen + p.assistance_fen
+  from rev_cls r join payment.payments p on p.id = r.pid
+  where r.class = 'new'
+) m
+group by day, chan, village
+order by day, chan, village`;
 
 export interface Classified {
   counts: PaymentImportCounts;
@@ -181,7 +188,7 @@ export async function classifyRows(
   options: { year: number; badCells: number; states: Record<string, number> },
 ): Promise<PaymentImportCounts> {
   await client.query(PAYMENTS, [options.year]);
-  await client.query('analyze pay_cls');
+  await client.query('analyze pay_cls (line, class, chan)');
   await client.query(REVERSALS);
   const payments = tally(
     (
@@ -238,7 +245,7 @@ export async function storeErrors(
   ]);
 }
 
-/** Records the new payments and reversals with their events; returns how many of each were written. */
+/** Records the new payments and reversals and their events; returns how many of each were written. */
 export async function recordRows(
   client: pg.PoolClient,
   options: { importId: string; year: number; source: ImportSource; recordedBy: string | null },
@@ -251,5 +258,6 @@ export async function recordRows(
   ]);
   await client.query(PAIR_NEW);
   const reversed = await client.query(INSERT_REVERSALS, [options.importId, options.source, options.recordedBy]);
+  if ((inserted.rowCount ?? 0) + (reversed.rowCount ?? 0) > 0) await client.query(INSERT_EVENTS, [options.importId]);
   return { payments: inserted.rowCount ?? 0, reversals: reversed.rowCount ?? 0 };
 }

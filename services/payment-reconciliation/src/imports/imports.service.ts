@@ -88,8 +88,8 @@ const MAX_ATTEMPTS = 3;
  * Imports of tax, channel and assistance-batch exports (contracts/payments.md "Importing
  * exports"): the file is staged through COPY on a session of its own while each cell is read by
  * rules, the rows are checked set-wise, then compared with what is recorded and applied in one
- * transaction under the import lock, with one audit row and one event per new payment or
- * reversal. A failure midway leaves nothing of the file but the import marked failed.
+ * transaction under the import lock, with one audit row and one `payments.imported` event per
+ * (village, channel, day) of its new payments and reversals. A failure midway leaves nothing of the file but the import marked failed.
  */
 export function createPaymentImportService(options: PaymentImportServiceOptions) {
   const { db, log, limits } = options;
