@@ -65,6 +65,7 @@ export {
   hasBom,
   type TextEncoding,
 } from './text-encoding.js';
+export { FileTooLarge, uploadBytes } from './upload-bytes.js';
 export {
   EXCEL_MAX_CELL_CHARS,
   EXCEL_MAX_COLUMNS,

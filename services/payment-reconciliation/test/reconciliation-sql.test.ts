@@ -164,9 +164,12 @@ t.test('the SQL twins answer as classifyPersonYear and chooseAssistance do, case
         }
       });
     }),
-    { numRuns: 10 },
+    // Enough runs that every class arises whatever the seed: `assistance-owed` needs a table that
+    // assists a held identity, one payment of the full part and no death before it (ten runs
+    // missed it about one time in ten).
+    { numRuns: 40 },
   );
-  t.ok(cases >= 800, `${cases} cases compared`);
+  t.ok(cases >= 3200, `${cases} cases compared`);
   t.same([...seen].sort(), [
     'assistance-mismatch',
     'assistance-owed',

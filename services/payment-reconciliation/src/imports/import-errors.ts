@@ -1,6 +1,5 @@
-import { FileProblem, type FileProblemError } from '@rmi/ingest';
+import { FileProblem, type FileProblemError, FileTooLarge } from '@rmi/ingest';
 import { AppError, UnprocessableError } from '@rmi/service-kit';
-import { FileTooLarge } from '../files/upload-bytes.js';
 import { COLUMN_NAMES, type PaymentField } from './import-columns.js';
 
 // The problems of an import as a whole, each with its stable code. Problems of single rows are

@@ -4,13 +4,13 @@ import {
   type Staged,
   stageUpload,
   type UploadFormat,
+  uploadBytes,
   watchHeaderRows,
   type XlsxLimits,
 } from '@rmi/ingest';
 import { UnprocessableError } from '@rmi/service-kit';
 import type pg from 'pg';
 import { batchProblem } from '../feeds/feed-errors.js';
-import { uploadBytes } from '../files/upload-bytes.js';
 import { DEATH_HEADER, type DeathField, REQUIRED_DEATH_COLUMNS } from './death-columns.js';
 import { deathFacts } from './death-facts.js';
 

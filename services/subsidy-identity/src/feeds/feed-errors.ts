@@ -1,6 +1,5 @@
-import { FileProblem, type FileProblemError } from '@rmi/ingest';
+import { FileProblem, type FileProblemError, FileTooLarge } from '@rmi/ingest';
 import { AppError, ConflictError, UnprocessableError } from '@rmi/service-kit';
-import { FileTooLarge } from '../files/upload-bytes.js';
 import { REQUIRED_COLUMN_NAMES, type RequiredColumn } from './feed-columns.js';
 
 // The problems of a batch as a whole (contracts/identity-feeds.md "Batch problems"), each with

@@ -6,12 +6,12 @@ import {
   type Staged,
   stageUpload,
   type UploadFormat,
+  uploadBytes,
   watchHeaderRows,
   type XlsxBound,
   type XlsxLimits,
 } from '@rmi/ingest';
 import type pg from 'pg';
-import { uploadBytes } from '../files/upload-bytes.js';
 import { FEED_HEADER, type FeedField, type RequiredColumn } from './feed-columns.js';
 import { HeaderProblem } from './feed-errors.js';
 import { idNumberFacts } from './feed-row-facts.js';

@@ -1,8 +1,9 @@
 import type { Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { FileProblem, type UploadFormat } from '@rmi/ingest';
+import { FileProblem } from './row-errors.js';
+import type { UploadFormat } from './staging.js';
 
-/** More bytes than IMPORT_MAX_BYTES. */
+/** More bytes than the service's limit for an upload (its `…_MAX_BYTES`). */
 export class FileTooLarge extends Error {
   constructor(readonly maxBytes: number) {
     super(`larger than ${maxBytes} bytes`);
@@ -11,8 +12,9 @@ export class FileTooLarge extends Error {
 }
 
 /**
- * The bytes of an export as sent, counted and refused past `maxBytes`, each also fed to `hash`
- * (the import keeps the file's SHA-256). A "CSV" with NUL bytes in its head is no text at all.
+ * The bytes of an uploaded file as sent, counted and refused past `maxBytes`, each also fed to
+ * `hash` when given (an import keeps its file's SHA-256, a re-post is known by it). A text file
+ * (CSV, NDJSON) with NUL bytes in its head is no text at all.
  */
 export async function* uploadBytes(
   body: Readable,
@@ -22,7 +24,9 @@ export async function* uploadBytes(
   for await (const data of body) {
     const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data as string);
     if (bytes === 0 && options.format !== 'xlsx' && chunk.subarray(0, 4096).includes(0)) {
-      throw new FileProblem('The file is not text: no CSV reads it.', [{ line: 1, message: 'binary data' }]);
+      throw new FileProblem(`The file is not text: no ${options.format.toUpperCase()} reader reads it.`, [
+        { line: 1, message: 'binary data' },
+      ]);
     }
     bytes += chunk.length;
     if (bytes > options.maxBytes) throw new FileTooLarge(options.maxBytes);
