@@ -4,6 +4,7 @@ export * from './identity-types.js';
 export * from './money.js';
 export * from './person-categories.js';
 export * from './policy/built-in.js';
+export * from './policy/collection-year.js';
 export * from './policy/find.js';
 export * from './policy/schema.js';
 export * from './roles.js';

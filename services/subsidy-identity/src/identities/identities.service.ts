@@ -1,9 +1,8 @@
 import type { PersonIdentities, PersonIdentitiesQuery, PersonIdentityHistory } from '@rmi/contracts';
-import { canonicalIdentityOrder, findPolicy, identityType, parseIdNumber } from '@rmi/rules';
+import { canonicalIdentityOrder, collectionYear, findPolicy, identityType, parseIdNumber } from '@rmi/rules';
 import { type Actor, type PolicyCatalog, shanghaiToday, UnprocessableError } from '@rmi/service-kit';
 import type { IdentityDb } from '../db.js';
 import { assistanceOnDay } from './assistance-on-day.js';
-import { collectionYear } from './collection-year.js';
 import { disclosureFor } from './disclosure.js';
 import { createIdentitiesRepository } from './identities.repository.js';
 import { spellScopeOf } from './reader-scope.js';

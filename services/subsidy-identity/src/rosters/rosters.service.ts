@@ -2,7 +2,7 @@ import type { RosterQuery, RosterTotal } from '@rmi/contracts';
 import { createSiblingPool, type Db } from '@rmi/db';
 import type { XlsxColumn } from '@rmi/ingest';
 import { keysetPages } from '@rmi/ingest';
-import { canonicalIdentityOrder, identityType, type PolicyDocument } from '@rmi/rules';
+import { canonicalIdentityOrder, collectionYear, identityType, type PolicyDocument } from '@rmi/rules';
 import { type Actor, type PolicyCatalog, shanghaiToday } from '@rmi/service-kit';
 import {
   type Download,
@@ -12,7 +12,6 @@ import {
   jsonMember,
   tableDownload,
 } from '../downloads/download-body.js';
-import { collectionYear } from '../identities/collection-year.js';
 import { type Disclosure, disclosureFor } from '../identities/disclosure.js';
 import { narrowScope, spellScopeOf } from '../identities/reader-scope.js';
 import { holdSession } from './held-session.js';

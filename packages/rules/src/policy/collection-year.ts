@@ -1,4 +1,6 @@
-import { findPolicy, type PolicyDocument, yearOf } from '@rmi/rules';
+import { yearOf } from '../civil-date.js';
+import { findPolicy } from './find.js';
+import type { PolicyDocument } from './schema.js';
 
 /**
  * The insurance year being collected on `day` where `regionCode` lies: the next year once that
