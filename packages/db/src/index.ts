@@ -8,4 +8,5 @@ export * from './prepare.js';
 export * from './seed/reference-data.js';
 export * from './seed/region-csv.js';
 export * from './seed/regions.js';
+export * from './sessions.js';
 export * from './testing.js';

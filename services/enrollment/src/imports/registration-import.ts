@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { createSiblingPool, type Database, type Db } from '@rmi/db';
+import { createInFlight, createSiblingPool, type Database, type Db, onClient } from '@rmi/db';
 import { FileProblem, type XlsxLimits } from '@rmi/ingest';
 import type { PolicyCatalog } from '@rmi/service-kit';
 import { type Actor, createChangeRunner, shanghaiToday } from '@rmi/service-kit';
-import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type pg from 'pg';
 import { writeEvents } from '../events/outbox.js';
 import { checkStatement } from './registration-checks.js';
@@ -80,18 +80,6 @@ async function insertUnlessTaken(
   }
 }
 
-/** A Kysely bound to one checked-out client, so temp tables and transactions share its session. */
-function onClient(client: pg.PoolClient): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: {
-        connect: async () => ({ query: client.query.bind(client), release: () => {} }),
-        end: async () => {},
-      } as never,
-    }),
-  });
-}
-
 const PROGRESS_EVERY_MS = 1000;
 const lockKey = (id: string) => `registration-import:${id}`;
 
@@ -107,7 +95,7 @@ export function createRegistrationImporter(
   log: ImportLog,
   limits: { sessions: number; statementTimeoutMs: number; xlsx: XlsxLimits },
 ) {
-  const running = new Set<Promise<void>>();
+  const { track, settled } = createInFlight();
   // An import holds one session from upload to commit while it reports progress and reads
   // policies through `db`. Those sessions come from a pool of their own, so imports can never take
   // every connection requests need, nor wait on a pool they themselves exhausted. A statement here
@@ -159,7 +147,7 @@ export function createRegistrationImporter(
     actor: Actor,
     onReceived: () => void,
   ) {
-    const kdb = onClient(client);
+    const kdb = onClient<Database>(client);
     let lastProgress = 0;
     const onBytes = (bytes: number) => {
       if (bytes > options.maxBytes) {
@@ -366,9 +354,7 @@ export function createRegistrationImporter(
       const received = new Promise<void>((resolve) => {
         onReceived = resolve;
       });
-      const finished = run(row.id, client, body, options, actor, onReceived);
-      running.add(finished);
-      void finished.finally(() => running.delete(finished));
+      const finished = track(run(row.id, client, body, options, actor, onReceived));
       return { id: row.id, received, finished };
     },
 
@@ -401,7 +387,7 @@ export function createRegistrationImporter(
 
     /** Waits for imports in flight, so a graceful shutdown does not cut one in half. */
     async drain(): Promise<void> {
-      await Promise.allSettled([...running]);
+      await settled();
       await sessions.end();
     },
   };

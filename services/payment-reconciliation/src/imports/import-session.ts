@@ -1,19 +1,3 @@
-import type { PaymentDatabase } from '@rmi/db';
-import { Kysely, PostgresDialect } from 'kysely';
-import type pg from 'pg';
-
-/** A Kysely bound to one checked-out client, so the staged temp tables and the import's transaction share its session. */
-export function onClient(client: pg.PoolClient): Kysely<PaymentDatabase> {
-  return new Kysely<PaymentDatabase>({
-    dialect: new PostgresDialect({
-      pool: {
-        connect: async () => ({ query: client.query.bind(client), release: () => {} }),
-        end: async () => {},
-      } as never,
-    }),
-  });
-}
-
 /**
  * An import's statements join a million staged rows with the payments recorded: with 256 MB they
  * hash and sort in memory instead of through temp files. Their many expressions gain from JIT

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { PaymentImportCounts } from '@rmi/contracts';
-import { createSiblingPool, type Db, type PaymentDatabase } from '@rmi/db';
+import { createInFlight, createSiblingPool, type Db, onClient, type PaymentDatabase } from '@rmi/db';
 import type { UploadFormat, XlsxLimits } from '@rmi/ingest';
 import {
   type Actor,
@@ -23,7 +23,7 @@ import { checkRows } from './import-checks.js';
 import type { ImportSource } from './import-columns.js';
 import { type ErrorsTable, errorsTable } from './import-error-rows.js';
 import { importFailed, importProblem, isFileRefusal, unknownChannel } from './import-errors.js';
-import { APPLY_LOCK, onClient, runningLockKey, SESSION_CLEANUP, SESSION_SETTINGS } from './import-session.js';
+import { APPLY_LOCK, runningLockKey, SESSION_CLEANUP, SESSION_SETTINGS } from './import-session.js';
 import { type StagedExport, stageExport } from './import-staging.js';
 import { createImportsRepository, type ImportRow, type ImportsRepository } from './imports.repository.js';
 
@@ -102,15 +102,7 @@ export function createPaymentImportService(options: PaymentImportServiceOptions)
     applicationName: 'payment-import',
     statementTimeoutMs: limits.statementTimeoutMs,
   });
-  const running = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    running.add(work);
-    void work.then(
-      () => running.delete(work),
-      () => running.delete(work),
-    );
-    return work;
-  };
+  const { track, settled } = createInFlight();
 
   /** Channel codes and names, lower case, to their code. */
   async function channelNames(): Promise<Map<string, string>> {
@@ -147,7 +139,7 @@ export function createPaymentImportService(options: PaymentImportServiceOptions)
     checked: Awaited<ReturnType<typeof checkRows>>,
   ): Promise<{ status: ImportRow['status']; counts: PaymentImportCounts }> {
     const scope = scopeOf(actor);
-    const run = createChangeRunner(onClient(client), { service: PAYMENT_OUTBOX.source, writeEvents });
+    const run = createChangeRunner(onClient<PaymentDatabase>(client), { service: PAYMENT_OUTBOX.source, writeEvents });
     const work = async ({ trx, audit }: Change<PaymentDatabase>) => {
       // Dry runs change nothing, so they never wait for the lock.
       if (!request.dryRun) await client.query(APPLY_LOCK);
@@ -371,7 +363,7 @@ export function createPaymentImportService(options: PaymentImportServiceOptions)
 
     /** Waits for imports in flight, then closes the import sessions (a graceful shutdown). */
     async drain(): Promise<void> {
-      await Promise.allSettled([...running]);
+      await settled();
       await sessions.end();
     },
   };

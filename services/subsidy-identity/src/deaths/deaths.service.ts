@@ -1,11 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { DeathsAnswer, PostDeathsQuery } from '@rmi/contracts';
-import { createSiblingPool, type Db } from '@rmi/db';
+import { createInFlight, createSiblingPool, type Db, type IdentityDatabase, onClient } from '@rmi/db';
 import type { UploadFormat, XlsxLimits } from '@rmi/ingest';
 import { maskIdNumber } from '@rmi/rules';
 import { type Actor, createChangeRunner, OutOfScopeError, shanghaiToday, ValidationError } from '@rmi/service-kit';
 import { IDENTITY_OUTBOX, writeEvents } from '../events/outbox.js';
-import { onClient } from '../feeds/feed-session.js';
 import { DEATH_ROWS, stageDeaths } from './death-staging.js';
 import {
   checkDeaths,
@@ -64,7 +63,7 @@ export function createDeathsService(options: DeathsServiceOptions) {
     applicationName: 'identity-deaths',
     statementTimeoutMs: limits.statementTimeoutMs,
   });
-  const running = new Set<Promise<unknown>>();
+  const { track, settled } = createInFlight();
 
   async function post(
     actor: Actor,
@@ -90,7 +89,10 @@ export function createDeathsService(options: DeathsServiceOptions) {
       await client.query(`analyze ${DEATH_ROWS} (line, id)`);
       const bad = await checkDeaths(client, scope);
       const errors = bad > 0 ? await firstDeathErrors(client) : [];
-      const run = createChangeRunner(onClient(client), { service: IDENTITY_OUTBOX.source, writeEvents });
+      const run = createChangeRunner(onClient<IdentityDatabase>(client), {
+        service: IDENTITY_OUTBOX.source,
+        writeEvents,
+      });
       const answer = await run(actor, async ({ trx, audit }) => {
         const deaths = await recordDeaths(trx, { department, keyId: actor.keyId });
         const spellsEnded = await endSpellsAtDeath(trx);
@@ -140,18 +142,12 @@ export function createDeathsService(options: DeathsServiceOptions) {
   return {
     /** Records a death list; refusals of the whole file throw AppErrors (FILE_UNREADABLE, MISSING_COLUMNS, BODY_TOO_LARGE). */
     post(actor: Actor, body: Readable, query: PostDeathsQuery & { format: UploadFormat }): Promise<DeathsAnswer> {
-      const work = post(actor, body, query);
-      running.add(work);
-      void work.then(
-        () => running.delete(work),
-        () => running.delete(work),
-      );
-      return work;
+      return track(post(actor, body, query));
     },
 
     /** Waits for lists in flight, then closes the sessions (a graceful shutdown). */
     async drain(): Promise<void> {
-      await Promise.allSettled([...running]);
+      await settled();
       await sessions.end();
     },
   };

@@ -1,20 +1,5 @@
-import type { IdentityDatabase } from '@rmi/db';
-import { Kysely, PostgresDialect } from 'kysely';
-import type pg from 'pg';
 import { DECISION_TABLES } from './feed-decisions.js';
 import { STAGING_TABLE } from './feed-staging.js';
-
-/** A Kysely bound to one checked-out client, so the staged temp tables and the batch's transaction share its session. */
-export function onClient(client: pg.PoolClient): Kysely<IdentityDatabase> {
-  return new Kysely<IdentityDatabase>({
-    dialect: new PostgresDialect({
-      pool: {
-        connect: async () => ({ query: client.query.bind(client), release: () => {} }),
-        end: async () => {},
-      } as never,
-    }),
-  });
-}
 
 /**
  * A batch's statements join a million staged rows with a million spells: with 256 MB they hash

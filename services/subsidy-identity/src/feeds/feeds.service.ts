@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FeedBatchSummary, FeedSettings, ListFeedBatchesQuery, UpdateFeedSettingsBody } from '@rmi/contracts';
-import { createSiblingPool, type Db, type FeedMode, type IdentityDatabase } from '@rmi/db';
+import { createInFlight, createSiblingPool, type Db, type FeedMode, type IdentityDatabase, onClient } from '@rmi/db';
 import type { UploadFormat, XlsxLimits } from '@rmi/ingest';
 import {
   type Actor,
@@ -20,7 +20,7 @@ import { countsOf, type FeedOutcome, toOutcome, toSummary } from './feed-answers
 import { applyChanges } from './feed-apply.js';
 import { type BatchRequest, decideBatch, readFeed, recordUnchanged } from './feed-batch.js';
 import { batchHeld, batchProblem } from './feed-errors.js';
-import { DEPARTMENT_LOCK, departmentLockKey, onClient, SESSION_CLEANUP } from './feed-session.js';
+import { DEPARTMENT_LOCK, departmentLockKey, SESSION_CLEANUP } from './feed-session.js';
 import { type BatchRow, createFeedsRepository, type FeedsRepository } from './feeds.repository.js';
 
 export type { FeedOutcome } from './feed-answers.js';
@@ -100,15 +100,7 @@ export function createFeedService(options: FeedServiceOptions) {
     applicationName: 'identity-feed',
     statementTimeoutMs: limits.statementTimeoutMs,
   });
-  const running = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    running.add(work);
-    void work.then(
-      () => running.delete(work),
-      () => running.delete(work),
-    );
-    return work;
-  };
+  const { track, settled } = createInFlight();
 
   async function errorsOf(repo: FeedsRepository, row: BatchRow) {
     return row.counts.errors ? repo.firstErrors(row.id) : [];
@@ -130,7 +122,10 @@ export function createFeedService(options: FeedServiceOptions) {
     department: string,
     work: (change: Change<IdentityDatabase>, repo: FeedsRepository) => Promise<T>,
   ): Promise<T> {
-    const run = createChangeRunner(onClient(client), { service: IDENTITY_OUTBOX.source, writeEvents });
+    const run = createChangeRunner(onClient<IdentityDatabase>(client), {
+      service: IDENTITY_OUTBOX.source,
+      writeEvents,
+    });
     return run(actor, async (change) => {
       await client.query(DEPARTMENT_LOCK, [departmentLockKey(department)]);
       return work(change, createFeedsRepository(change.trx));
@@ -366,7 +361,7 @@ export function createFeedService(options: FeedServiceOptions) {
 
     /** Waits for batches in flight, then closes the batch sessions (a graceful shutdown). */
     async drain(): Promise<void> {
-      await Promise.allSettled([...running]);
+      await settled();
       await sessions.end();
     },
   };
