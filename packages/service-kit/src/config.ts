@@ -52,6 +52,72 @@ export const baseConfigShape = {
   REPORTING_URL: url.default('http://127.0.0.1:3004'),
 };
 
+/**
+ * The bounds of a service that imports files (registrations, payment exports): its sessions, how
+ * long their statements may run, the size of an upload and the XLSX reader's bounds.
+ */
+export const importConfigShape = {
+  // Imports running at once on this replica, each on a session of its own beside the request pool;
+  // one more waits DB_ACQUIRE_TIMEOUT_MS, then is answered 503 DATABASE_BUSY.
+  IMPORT_SESSIONS: z.coerce.number().int().min(1).max(20).default(3),
+  // A statement of an import may run this long: COPY lasts as long as the upload.
+  IMPORT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(1_800_000),
+  // Uploads stream to the database, so the limit guards the disk, not the memory.
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  // An XLSX upload is a zip of XML: a few megabytes can inflate to gigabytes. The reader stops at
+  // the first of these bounds (413 IMPORT_TOO_LARGE). A county's register of 100,000 rows in 12
+  // columns, as Excel saves it, is about 70 MB of XML of which about 12 MB are shared strings,
+  // in a dozen entries.
+  // Entries of the archive; a workbook with a few sheets, styles and pictures has a few dozen.
+  IMPORT_XLSX_MAX_ENTRIES: z.coerce.number().int().positive().default(1000),
+  // Uncompressed bytes read, a shared string counted again each time a cell uses it: about 800,000
+  // such rows. Reading runs at about 20 MB/s, so this also caps the time a file can cost, and a
+  // bomb costs no more than the largest workbook accepted honestly.
+  IMPORT_XLSX_MAX_INFLATED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  // The shared strings are held in memory while the sheet is read (up to twice their size as
+  // JavaScript strings): five times what 100,000 rows need.
+  IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  // Distinct shared strings; each costs some 30 bytes beyond its text. 100,000 rows have about
+  // 400,000 (names, ID numbers and phones saved as text, household numbers).
+  IMPORT_XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().positive().default(1_000_000),
+  // Characters of one row's cells together; a row becomes one line of the COPY. A registration
+  // row is a few hundred characters; Excel alone would allow 16,384 cells of 32,767 each.
+  IMPORT_XLSX_MAX_ROW_CHARS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+};
+
+/** The XLSX reader's bounds (ingest's `XlsxLimits`) from a configuration with `importConfigShape`. */
+export function importXlsxLimits(config: {
+  IMPORT_XLSX_MAX_ENTRIES: number;
+  IMPORT_XLSX_MAX_INFLATED_BYTES: number;
+  IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES: number;
+  IMPORT_XLSX_MAX_SHARED_STRINGS: number;
+  IMPORT_XLSX_MAX_ROW_CHARS: number;
+}) {
+  return {
+    maxEntries: config.IMPORT_XLSX_MAX_ENTRIES,
+    maxInflatedBytes: config.IMPORT_XLSX_MAX_INFLATED_BYTES,
+    maxSharedStringsBytes: config.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES,
+    maxSharedStrings: config.IMPORT_XLSX_MAX_SHARED_STRINGS,
+    maxRowChars: config.IMPORT_XLSX_MAX_ROW_CHARS,
+  };
+}
+
 export const BaseConfigSchema = z.object(baseConfigShape);
 export type BaseConfig = z.infer<typeof BaseConfigSchema>;
 

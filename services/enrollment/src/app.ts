@@ -1,7 +1,13 @@
 import { attachOutbox } from '@rmi/outbox';
-import { type AppOptions, createChangeRunner, createPolicyCatalog, serviceKit } from '@rmi/service-kit';
+import {
+  type AppOptions,
+  createChangeRunner,
+  createPolicyCatalog,
+  importXlsxLimits,
+  serviceKit,
+} from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { type EnrollmentConfig, xlsxLimits } from './config.js';
+import type { EnrollmentConfig } from './config.js';
 
 export { type EnrollmentConfig, EnrollmentConfigSchema } from './config.js';
 
@@ -75,7 +81,7 @@ export default async function enrollmentApp(app: FastifyInstance, opts: AppOptio
   const importer = createRegistrationImporter(opts.db, catalog, app.log, {
     sessions: opts.config.IMPORT_SESSIONS,
     statementTimeoutMs: opts.config.IMPORT_STATEMENT_TIMEOUT_MS,
-    xlsx: xlsxLimits(opts.config),
+    xlsx: importXlsxLimits(opts.config),
   });
   await app.register(registrationImportRoutes, {
     importer,

@@ -1,6 +1,5 @@
-import type { XlsxLimits } from '@rmi/ingest';
 import { type EventSubscriber, outboxConfigShape } from '@rmi/outbox';
-import { baseConfigShape } from '@rmi/service-kit';
+import { baseConfigShape, importConfigShape } from '@rmi/service-kit';
 import { z } from 'zod';
 
 export const PaymentConfigSchema = z.object({
@@ -21,49 +20,12 @@ export const PaymentConfigSchema = z.object({
   APPLY_RETRY_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   // How long one call to enrollment may take before the batch is tried again.
   APPLY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
-  // Imports computed at once on this replica, each on a session of its own beside the request pool.
-  IMPORT_SESSIONS: z.coerce.number().int().min(1).max(20).default(3),
-  // A statement of an import may run this long: COPY lasts as long as the upload.
-  IMPORT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(1_800_000),
   // A reconciliation run is one statement over a region's whole year.
   RECONCILE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(1_800_000),
-  // An export streams to the database, so the limit guards the disk (413 BODY_TOO_LARGE).
-  IMPORT_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(512 * 1024 * 1024),
-  // The XLSX reader's bounds (see enrollment's IMPORT_XLSX_* for the reasoning behind each).
-  IMPORT_XLSX_MAX_ENTRIES: z.coerce.number().int().positive().default(1000),
-  IMPORT_XLSX_MAX_INFLATED_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(512 * 1024 * 1024),
-  IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(64 * 1024 * 1024),
-  IMPORT_XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().positive().default(1_000_000),
-  IMPORT_XLSX_MAX_ROW_CHARS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(1024 * 1024),
+  // IMPORT_SESSIONS, IMPORT_STATEMENT_TIMEOUT_MS, IMPORT_MAX_BYTES, IMPORT_XLSX_*: as enrollment's, for exports.
+  ...importConfigShape,
 });
 export type PaymentConfig = z.infer<typeof PaymentConfigSchema>;
-
-/** The bounds of the XLSX reader, from the configuration. */
-export function xlsxLimits(config: PaymentConfig): XlsxLimits {
-  return {
-    maxEntries: config.IMPORT_XLSX_MAX_ENTRIES,
-    maxInflatedBytes: config.IMPORT_XLSX_MAX_INFLATED_BYTES,
-    maxSharedStringsBytes: config.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES,
-    maxSharedStrings: config.IMPORT_XLSX_MAX_SHARED_STRINGS,
-    maxRowChars: config.IMPORT_XLSX_MAX_ROW_CHARS,
-  };
-}
 
 /** The configured subscribers, or by default reporting (funding by channel, cash) at its `/v1/events`. */
 export function eventSubscribers(config: PaymentConfig): EventSubscriber[] {

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { UploadFormat } from '@rmi/ingest';
-import { AppError } from '@rmi/service-kit';
+import { AppError, importXlsxLimits } from '@rmi/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type PaymentConfig, xlsxLimits } from '../../config.js';
+import type { PaymentConfig } from '../../config.js';
 
 // What the route taking an export shares with the service: the media types it accepts, the
 // limits of the session the file streams through, and handing the body over as a stream.
@@ -35,6 +35,6 @@ export function uploadLimits(config: PaymentConfig) {
     sessions: config.IMPORT_SESSIONS,
     statementTimeoutMs: config.IMPORT_STATEMENT_TIMEOUT_MS,
     maxBytes: config.IMPORT_MAX_BYTES,
-    xlsx: xlsxLimits(config),
+    xlsx: importXlsxLimits(config),
   };
 }
