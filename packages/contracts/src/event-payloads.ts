@@ -95,6 +95,11 @@ const importApplied = z.strictObject({
   householdsCreated: Count,
   unchanged: Count,
   rejected: Count,
+  /**
+   * The villages the file named, so a subscriber keeping counts by village recounts only those.
+   * Optional: events recorded before it was added have none, and mean "any village".
+   */
+  villageCodes: z.array(VillageCodeSchema).max(100_000).optional(),
 });
 
 const targetSet = z.strictObject({

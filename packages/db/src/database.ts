@@ -571,6 +571,112 @@ export interface TargetsView {
   basis_date: CivilDate | null;
 }
 
+/** `reporting.village_counters`: a village's enrolments and paid money for a year, kept from events. */
+export interface VillageCountersTable {
+  year: number;
+  village_code: string;
+  target: number | null;
+  registered: Generated<number>;
+  paid: Generated<number>;
+  cancelled: Generated<number>;
+  transferred: Generated<number>;
+  personal_fen: Generated<number>;
+  assistance_fen: Generated<number>;
+  fiscal_fen: Generated<number>;
+  refreshed_at: Generated<Timestamp>;
+}
+
+/** `reporting.group_counters`: persons certified with an identity in a village, enrolled and paid. */
+export interface GroupCountersTable {
+  year: number;
+  village_code: string;
+  identity_code: string;
+  department: string;
+  certified: number;
+  enrolled: number;
+  paid: number;
+}
+
+/** `reporting.daily_counters`: enrolments paid on each day, with their money. */
+export interface DailyCountersTable {
+  year: number;
+  village_code: string;
+  day: CivilDate;
+  paid: number;
+  personal_fen: number;
+  assistance_fen: number;
+  fiscal_fen: number;
+}
+
+/** `reporting.channel_counters`: payments recorded by village, day paid and channel. */
+export interface ChannelCountersTable {
+  year: number;
+  village_code: string;
+  day: CivilDate;
+  channel: string;
+  payments: number;
+  amount_fen: number;
+  assistance_fen: number;
+  reversals: number;
+  reversed_fen: number;
+}
+
+/** `reporting.snapshots`: one week's figures, closed when the week ends. */
+export interface SnapshotsTable {
+  id: Generated<string>;
+  year: number;
+  week: string;
+  closed: Generated<boolean>;
+  taken_at: Generated<Timestamp>;
+  taken_by: string | null;
+}
+
+export interface SnapshotVillagesTable {
+  snapshot_id: string;
+  village_code: string;
+  target: number | null;
+  registered: number;
+  paid: number;
+  cancelled: number;
+  transferred: number;
+}
+
+/** `payment.v_reconciliation_runs`: runs as payment-reconciliation stored them. */
+export interface ReconciliationRunsView {
+  run_id: string;
+  region_code: string;
+  year: number;
+  as_of: Timestamp;
+  counts: unknown;
+  totals: unknown;
+  created_at: Timestamp;
+}
+
+/** `payment.v_reconciliation_items`: a run's classes by village, without names or ID numbers. */
+export interface ReconciliationItemsView {
+  run_id: string;
+  village_code: string | null;
+  class: string;
+  expected_fen: number | null;
+  paid_fen: number;
+  owed_fen: number | null;
+}
+
+/** `payment.v_cash_receipts`: the cash ledger, each receipt with the deposit that banked it. */
+export interface CashReceiptsView {
+  receipt_number: string;
+  payment_id: string;
+  collector_key: string;
+  collector_name: string;
+  village_code: string | null;
+  year: number;
+  amount_fen: number;
+  received_at: Timestamp;
+  received_on: CivilDate;
+  deposited_at: Timestamp | null;
+  deposited_on: CivilDate | null;
+}
+
 export interface Database {
   'core.regions': RegionsTable;
   'core.api_keys': ApiKeysTable;
@@ -616,7 +722,16 @@ export interface Database {
   'payment.outbox_cursors': OutboxCursorsTable;
   'payment.outbox_dead_letters': OutboxDeadLettersTable;
   'payment.v_payments': PaymentsView;
+  'payment.v_reconciliation_runs': ReconciliationRunsView;
+  'payment.v_reconciliation_items': ReconciliationItemsView;
+  'payment.v_cash_receipts': CashReceiptsView;
   'reporting.v_regions': RegionsView;
+  'reporting.village_counters': VillageCountersTable;
+  'reporting.group_counters': GroupCountersTable;
+  'reporting.daily_counters': DailyCountersTable;
+  'reporting.channel_counters': ChannelCountersTable;
+  'reporting.snapshots': SnapshotsTable;
+  'reporting.snapshot_villages': SnapshotVillagesTable;
 }
 
 /**
@@ -676,8 +791,16 @@ export type PaymentDatabase = Pick<
  * What reporting may name: the table it owns (events received) and the views it reads, read-only.
  * A query on another service's table, or a write through a view, does not compile there.
  */
-export type ReportingDatabase = Pick<Database, 'reporting.received_events'> & {
+export type ReportingDatabase = Pick<
+  Database,
+  Exclude<Extract<keyof Database, `reporting.${string}`>, `reporting.v_${string}`>
+> & {
   'reporting.v_regions': ReadOnlyView<RegionsView>;
   'enrollment.v_enrollment_facts': ReadOnlyView<EnrollmentFactsView>;
   'enrollment.v_targets': ReadOnlyView<TargetsView>;
+  'identity.v_identity_spells': ReadOnlyView<IdentitySpellsView>;
+  'payment.v_payments': ReadOnlyView<PaymentsView>;
+  'payment.v_reconciliation_runs': ReadOnlyView<ReconciliationRunsView>;
+  'payment.v_reconciliation_items': ReadOnlyView<ReconciliationItemsView>;
+  'payment.v_cash_receipts': ReadOnlyView<CashReceiptsView>;
 };

@@ -1,4 +1,5 @@
 export * from './civil-date.js';
+export * from './iso-week.js';
 export * from './id-number.js';
 export * from './identity-types.js';
 export * from './money.js';

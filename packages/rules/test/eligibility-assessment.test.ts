@@ -155,6 +155,19 @@ t.test('assessmentDeduction: 003#八(四) bands, whole percent rounded down', as
       `003#八(四) ${what}`,
     );
   }
+  const bands = (
+    [
+      [{ target: 1000, enrolled: 900, completedOn: '2024-12-19' }, 'done-in-time'],
+      [{ target: 100, enrolled: 99 }, '≥99%'],
+      [{ target: 100, enrolled: 97 }, '97–98%'],
+      [{ target: 100, enrolled: 95 }, '95–96%'],
+      [{ target: 10000, enrolled: 9499 }, '<95%'],
+    ] as const
+  ).map(([facts]) => {
+    const r = assessmentDeduction(cq2025, facts);
+    return r.ok ? r.band : r.error.code;
+  });
+  t.same(bands, ['done-in-time', '≥99%', '97–98%', '95–96%', '<95%'], '003#八(四) bands named from the policy');
   const none = assessmentDeduction(policy('cq-2024'), { target: 100, enrolled: 50 });
   t.same(
     none.ok ? null : { code: none.error.code, missing: none.error.missing },

@@ -2,33 +2,40 @@ import {
   AppError,
   type AppOptions,
   type BaseConfig,
+  createPolicyCatalog,
   principalOf,
   requireRole,
   sendProblem,
   serviceKit,
+  shanghaiToday,
   useJsonSchemaCompilers,
 } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
-import { type GraphqlLimits, GraphqlLimitsSchema } from './config.js';
-import { type ReportingDb, reportingDb } from './db.js';
+import { type GraphqlLimits, GraphqlLimitsSchema, type ReportingConfig } from './config.js';
+import { reportingDb } from './db.js';
+import type { ReportingDeps } from './deps.js';
 import { formatGraphqlErrors } from './graphql/error-formatter.js';
 import { costLimitHook } from './graphql/query-cost.js';
 import { queryLimitRules } from './graphql/query-limits.js';
 import { loaders, resolvers } from './graphql/resolvers.js';
 import { schema } from './graphql/schema.js';
+import { createRegionViewRepository } from './regions/regions.repository.js';
 import { createProgressRepository } from './repositories/progress.repository.js';
-import { createRegionViewRepository } from './repositories/regions.repository.js';
+import counters from './routes/counters/index.js';
+import dashboard from './routes/dashboard/index.js';
 import events from './routes/events/index.js';
+import exportsRoutes from './routes/exports/index.js';
 import graphiql from './routes/graphiql/index.js';
+import snapshots from './routes/snapshots/index.js';
 
 export const SERVICE = 'reporting';
 
 const READERS = requireRole('county-operator', 'township-operator', 'dashboard');
 
-async function graphql(app: FastifyInstance, opts: { db: ReportingDb; limits: GraphqlLimits }): Promise<void> {
-  const regions = createRegionViewRepository(opts.db);
-  const progress = createProgressRepository(opts.db);
+async function graphql(app: FastifyInstance, opts: { deps: ReportingDeps; limits: GraphqlLimits }): Promise<void> {
+  const regions = createRegionViewRepository(opts.deps.db);
+  const progress = createProgressRepository(opts.deps.db);
   useJsonSchemaCompilers(app);
   // Only the GraphQL endpoint needs a reading role; GraphiQL's static page is public. Checked as
   // the request arrives, before its body is read or its query parsed. Mercurius answers errors of
@@ -54,7 +61,7 @@ async function graphql(app: FastifyInstance, opts: { db: ReportingDb; limits: Gr
     // Depth and aliases need only the document: checked once per document, refusals cached.
     validationRules: queryLimitRules(opts.limits),
     errorFormatter: formatGraphqlErrors,
-    context: (request) => ({ principal: principalOf(request), regions, progress }),
+    context: (request) => ({ principal: principalOf(request), deps: opts.deps, regions, progress }),
   });
   app.graphql.addHook('preExecution', costLimitHook(opts.limits.GRAPHQL_MAX_COST));
 }
@@ -62,7 +69,7 @@ async function graphql(app: FastifyInstance, opts: { db: ReportingDb; limits: Gr
 /** GraphQL for dashboards, exports, weekly rankings and the village assessment. */
 export default async function reportingApp(
   app: FastifyInstance,
-  opts: AppOptions<BaseConfig & Partial<GraphqlLimits>>,
+  opts: AppOptions<BaseConfig & Partial<GraphqlLimits> & Partial<Pick<ReportingConfig, 'POLICY_CACHE_MS'>>>,
 ): Promise<void> {
   await app.register(serviceKit, {
     service: SERVICE,
@@ -72,9 +79,18 @@ export default async function reportingApp(
     config: opts.config,
   });
   const db = reportingDb(opts.db);
+  const deps: ReportingDeps = {
+    db,
+    catalog: createPolicyCatalog(db, { ttlMs: opts.config.POLICY_CACHE_MS ?? 10_000, log: app.log }),
+    today: () => shanghaiToday(),
+  };
   // Apps built with the base configuration alone (other services' tests) get the default limits.
-  await app.register(graphql, { db, limits: GraphqlLimitsSchema.parse(opts.config) });
+  await app.register(graphql, { deps, limits: GraphqlLimitsSchema.parse(opts.config) });
   await app.register(graphiql);
+  await app.register(dashboard);
   // Beside the GraphQL scope, not inside it: its hooks and JSON-schema compilers stay there.
-  await app.register(events, { db });
+  await app.register(events, { deps });
+  await app.register(counters, { deps });
+  await app.register(snapshots, { deps });
+  await app.register(exportsRoutes, { deps });
 }

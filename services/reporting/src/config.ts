@@ -18,7 +18,12 @@ export const graphqlLimitsShape = {
   GRAPHQL_MAX_COST: z.coerce.number().int().min(250).max(1_000_000).default(1000),
 };
 
-export const ReportingConfigSchema = z.object({ ...baseConfigShape, ...graphqlLimitsShape });
+export const reportingShape = {
+  // Goals, assessment bands and cash limits are read from the policies in force, cached this long.
+  POLICY_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+};
+
+export const ReportingConfigSchema = z.object({ ...baseConfigShape, ...graphqlLimitsShape, ...reportingShape });
 export type ReportingConfig = z.infer<typeof ReportingConfigSchema>;
 
 export const GraphqlLimitsSchema = z.object(graphqlLimitsShape);

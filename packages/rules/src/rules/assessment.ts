@@ -20,6 +20,11 @@ export type AssessmentOutcome =
       points: string;
       /** Whole percent completed, rounded down. */
       completionPercent: number;
+      /**
+       * The band applied, named as the notice names it: `done-in-time`, or the band's percent range
+       * from the policy's bands (`≥99%`, `97–98%`, `95–96%`, `<95%`).
+       */
+      band: string;
       reasons: Reason[];
     }
   | { ok: false; error: { code: 'POLICY_INCOMPLETE' | 'VALIDATION_FAILED'; message: string; missing?: string[] } };
@@ -32,6 +37,15 @@ function hundredthsToString(h: number): string {
     .padStart(2, '0')
     .replace(/0+$/, '');
   return `${sign}${Math.trunc(abs / 100)}${frac ? `.${frac}` : ''}`;
+}
+
+/** A band's range of whole percents: the first band has no top, the last starts at 0. */
+function bandLabel(bands: ReadonlyArray<{ minPercent: number }>, at: number): string {
+  const min = bands[at]?.minPercent ?? 0;
+  const above = at > 0 ? bands[at - 1]?.minPercent : undefined;
+  if (above === undefined) return `≥${min}%`;
+  if (min === 0) return `<${above}%`;
+  return above - 1 === min ? `${min}%` : `${min}–${above - 1}%`;
 }
 
 /**
@@ -75,6 +89,7 @@ export function assessmentDeduction(policy: PolicyDocument, facts: AssessmentFac
       pointsHundredths: 0,
       points: '0',
       completionPercent,
+      band: 'done-in-time',
       reasons: [
         {
           rule: 'assessment-done-in-time',
@@ -84,7 +99,9 @@ export function assessmentDeduction(policy: PolicyDocument, facts: AssessmentFac
       ],
     };
   }
-  const band = rule.bands.find((b) => completionPercent >= b.minPercent) ?? rule.bands[rule.bands.length - 1];
+  const index = rule.bands.findIndex((b) => completionPercent >= b.minPercent);
+  const at = index === -1 ? rule.bands.length - 1 : index;
+  const band = rule.bands[at];
   const deduction = band?.deductionHundredths ?? 0;
   const pointsHundredths = deduction === 0 ? 0 : -deduction;
   return {
@@ -92,6 +109,7 @@ export function assessmentDeduction(policy: PolicyDocument, facts: AssessmentFac
     pointsHundredths,
     points: hundredthsToString(pointsHundredths),
     completionPercent,
+    band: bandLabel(rule.bands, at),
     reasons: [
       {
         rule: 'assessment-band',

@@ -82,6 +82,8 @@ async function insertUnlessTaken(
 
 const PROGRESS_EVERY_MS = 1000;
 const lockKey = (id: string) => `registration-import:${id}`;
+/** What `import.applied` may name as a village (contracts: VillageCodeSchema). */
+const VILLAGE_CODE = /^\d{12}$/;
 
 /**
  * Bulk registration: the upload streams through COPY into a temp staging table, one statement
@@ -297,7 +299,13 @@ export function createRegistrationImporter(
           details: { year: options.year, mode: options.mode, ...counts },
         });
         // One event for the batch: subscribers read the rows from enrollment.v_enrollment_facts.
-        emit('import.applied', { importId: id, year: options.year, ...counts });
+        emit('import.applied', {
+          importId: id,
+          year: options.year,
+          ...counts,
+          // The villages the file named (cells that are no village code are rejected rows: left out).
+          villageCodes: [...staged.villages].filter((v) => VILLAGE_CODE.test(v)).sort(),
+        });
       });
       took.writing = Date.now() - started - took.staging - took.checking;
       log.info({ importId: id, rows: total, ms: took }, 'registration import applied');

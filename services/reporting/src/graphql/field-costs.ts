@@ -9,6 +9,18 @@ import type { ComplexityEstimator } from 'graphql-query-complexity';
  * (test/graphql-limits.test.ts checks it).
  */
 export const FIELD_COSTS: Readonly<Record<string, number>> = {
+  // Counter reads: one indexed statement over a region's villages (a few thousand rows at most).
+  'Query.progress': 20,
+  'Progress.children': 20,
+  'Query.specialGroups': 20,
+  'Query.funding': 20,
+  'Query.weeklyReport': 20,
+  'Query.weeklyTrend': 30,
+  'Query.assessment': 30,
+  'Query.cashAlerts': 50,
+  'Query.reconciliation': 50,
+  // A page of persons: the page size multiplies it (field-costs' test prices `first` too).
+  'Query.unpaid': 50,
   'Query.enrolmentProgress': 100,
   'Query.region': 10,
   'Query.regions': 10,

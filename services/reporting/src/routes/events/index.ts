@@ -2,12 +2,12 @@ import { EventBatchSchema, EventsReceivedSchema, ProblemSchema } from '@rmi/cont
 import { requireOnlyRoles } from '@rmi/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ReportingDb } from '../../db.js';
+import type { ReportingDeps } from '../../deps.js';
 import { createReceivedEventsRepository } from '../../repositories/received-events.repository.js';
 
-export default async function eventRoutes(app: FastifyInstance, opts: { db: ReportingDb }): Promise<void> {
+export default async function eventRoutes(app: FastifyInstance, opts: { deps: ReportingDeps }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const received = createReceivedEventsRepository(opts.db);
+  const received = createReceivedEventsRepository(opts.deps.db);
 
   r.post(
     '/v1/events',

@@ -1,5 +1,14 @@
 import type { ReportingDb } from '../db.js';
 
+/** A region as reporting reads it (reporting.v_regions). */
+export interface RegionRow {
+  code: string;
+  name: string;
+  level: string;
+  parent_code: string | null;
+  child_count: number;
+}
+
 /** Reads the division tree through the reporting view, never core's table directly. */
 export function createRegionViewRepository(db: ReportingDb) {
   const base = () =>
