@@ -96,6 +96,18 @@ export async function up(db: Kysely<any>): Promise<void> {
       primary key (snapshot_id, village_code)
     )`.execute(db);
 
+  await sql`
+    create table reporting.snapshot_groups (
+      snapshot_id uuid not null references reporting.snapshots (id) on delete cascade,
+      village_code varchar(12) not null,
+      identity_code text not null,
+      department text not null,
+      certified integer not null,
+      enrolled integer not null,
+      paid integer not null,
+      primary key (snapshot_id, village_code, identity_code, department)
+    )`.execute(db);
+
   // Special groups are counted by the village a spell names.
   await sql`create index spells_region_idx on identity.spells (region_code)`.execute(db);
 
@@ -124,6 +136,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop view payment.v_reconciliation_runs`.execute(db);
   await sql`drop index identity.spells_region_idx`.execute(db);
   for (const table of [
+    'snapshot_groups',
     'snapshot_villages',
     'snapshots',
     'channel_counters',

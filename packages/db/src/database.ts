@@ -641,6 +641,16 @@ export interface SnapshotVillagesTable {
   transferred: number;
 }
 
+export interface SnapshotGroupsTable {
+  snapshot_id: string;
+  village_code: string;
+  identity_code: string;
+  department: string;
+  certified: number;
+  enrolled: number;
+  paid: number;
+}
+
 /** `payment.v_reconciliation_runs`: runs as payment-reconciliation stored them. */
 export interface ReconciliationRunsView {
   run_id: string;
@@ -732,6 +742,7 @@ export interface Database {
   'reporting.channel_counters': ChannelCountersTable;
   'reporting.snapshots': SnapshotsTable;
   'reporting.snapshot_villages': SnapshotVillagesTable;
+  'reporting.snapshot_groups': SnapshotGroupsTable;
 }
 
 /**
