@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { EmbeddedPostgresError, prepareDatabase } from '@rmi/db';
 import { BaseConfigSchema, ConfigError, loadConfig } from '@rmi/service-kit';
-import { ensureAdminKey, hasKeyFile } from './lib/admin-key.js';
+import { ensureAdminKey, ensureDashboardKey, hasKeyFile } from './lib/admin-key.js';
 import { dataDir, openTarget, root, type Target } from './lib/database.js';
 import { loadDemoData, wantsDemoData } from './lib/demo-data.js';
 import { rotateInternalServiceKey } from './lib/service-key.js';
@@ -14,7 +14,7 @@ const SERVICES = [
   { name: 'enrollment', portKey: 'ENROLLMENT_PORT', extra: ['/v1/quotes (public)'] },
   { name: 'subsidy-identity', portKey: 'SUBSIDY_IDENTITY_PORT', extra: [] },
   { name: 'payment-reconciliation', portKey: 'PAYMENT_RECONCILIATION_PORT', extra: [] },
-  { name: 'reporting', portKey: 'REPORTING_PORT', extra: ['/graphql', '/graphiql'] },
+  { name: 'reporting', portKey: 'REPORTING_PORT', extra: ['/graphql', '/graphiql', '/dashboard'] },
 ] as const;
 
 let config: ReturnType<typeof loadConfig<typeof BaseConfigSchema>>;
@@ -63,10 +63,13 @@ let serviceKey: string;
 let admin: Awaited<ReturnType<typeof ensureAdminKey>>;
 let demo: boolean;
 const keyFile = path.join(dataDir, 'admin-key');
+const dashboardKeyFile = path.join(dataDir, 'dashboard-key');
 try {
   target = await openTarget({ ownProcessGroup: true });
   await prepareDatabase(target.db, { demoRegions: true });
   admin = await ensureAdminKey(target.db, keyFile);
+  // The demo county's dashboard (丰都县): /dashboard asks for this key.
+  await ensureDashboardKey(target.db, dashboardKeyFile, '500230');
   serviceKey = await rotateInternalServiceKey(target.db);
   demo = await wantsDemoData(target.db);
 } catch (err) {
@@ -139,5 +142,6 @@ ${demoNote}${
     ? `  admin API key (shown once, saved to .data/admin-key): ${admin.key}`
     : `  admin API key: ${hasKeyFile(keyFile) ? 'in .data/admin-key' : 'created earlier (not on this machine)'}`
 }
+  dashboard key (丰都县, read-only): in .data/dashboard-key, for ${base(SERVICES[3])}/dashboard
 Try: curl -H "Authorization: Bearer $(cat .data/admin-key)" ${base(SERVICES[0])}/v1/regions/500230209
 A service that exits is restarted. Press Ctrl-C to stop.`);

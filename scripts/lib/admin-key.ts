@@ -20,3 +20,19 @@ export async function ensureAdminKey(db: Db, file: string | null): Promise<{ cre
 }
 
 export const hasKeyFile = (file: string) => existsSync(file);
+
+/**
+ * A read-only `dashboard` key for the demo county, written owner-only to `file` on first start so
+ * `/dashboard` can be opened at once. Created again when the file is gone (keys are stored hashed).
+ */
+export async function ensureDashboardKey(db: Db, file: string, regionCode: string): Promise<{ created: boolean }> {
+  if (existsSync(file)) return { created: false };
+  const { key } = await createApiKeysRepository(db).create({
+    name: `dashboard ${regionCode} (created at first start)`,
+    role: 'dashboard',
+    regionCode,
+  });
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return { created: true };
+}
