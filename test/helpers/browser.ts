@@ -20,7 +20,8 @@ export function ensureChromium(): string | undefined {
   if (existsSync(CHROMIUM)) return CHROMIUM;
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     try {
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+      // A CJK font too: without one the pages' Chinese renders as boxes in screenshots.
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-wqy-microhei'], {
         stdio: 'ignore',
         timeout: 300_000,
         env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
