@@ -2,6 +2,7 @@ import {
   AppError,
   type AppOptions,
   type BaseConfig,
+  createChangeRunner,
   createPolicyCatalog,
   principalOf,
   requireRole,
@@ -15,19 +16,20 @@ import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { type GraphqlLimits, GraphqlLimitsSchema, type ReportingConfig } from './config.js';
 import { reportingDb } from './db.js';
 import type { ReportingDeps } from './deps.js';
+import type { Context } from './graphql/context.js';
 import { formatGraphqlErrors } from './graphql/error-formatter.js';
 import { costLimitHook } from './graphql/query-cost.js';
 import { queryLimitRules } from './graphql/query-limits.js';
 import { loaders, resolvers } from './graphql/resolvers.js';
 import { schema } from './graphql/schema.js';
 import { createRegionViewRepository } from './regions/regions.repository.js';
-import { createProgressRepository } from './repositories/progress.repository.js';
 import counters from './routes/counters/index.js';
 import dashboard from './routes/dashboard/index.js';
 import events from './routes/events/index.js';
 import exportsRoutes from './routes/exports/index.js';
 import graphiql from './routes/graphiql/index.js';
 import snapshots from './routes/snapshots/index.js';
+import { createSnapshotScheduler } from './weekly/snapshot-scheduler.js';
 
 export const SERVICE = 'reporting';
 
@@ -35,7 +37,6 @@ const READERS = requireRole('county-operator', 'township-operator', 'dashboard')
 
 async function graphql(app: FastifyInstance, opts: { deps: ReportingDeps; limits: GraphqlLimits }): Promise<void> {
   const regions = createRegionViewRepository(opts.deps.db);
-  const progress = createProgressRepository(opts.deps.db);
   useJsonSchemaCompilers(app);
   // Only the GraphQL endpoint needs a reading role; GraphiQL's static page is public. Checked as
   // the request arrives, before its body is read or its query parsed. Mercurius answers errors of
@@ -61,7 +62,10 @@ async function graphql(app: FastifyInstance, opts: { deps: ReportingDeps; limits
     // Depth and aliases need only the document: checked once per document, refusals cached.
     validationRules: queryLimitRules(opts.limits),
     errorFormatter: formatGraphqlErrors,
-    context: (request) => ({ principal: principalOf(request), deps: opts.deps, regions, progress }),
+    // A query is compiled to JavaScript (graphql-jit) the second time it is seen: dashboards send
+    // the same few documents again and again.
+    jit: 1,
+    context: (request): Context => ({ principal: principalOf(request), deps: opts.deps, regions }),
   });
   app.graphql.addHook('preExecution', costLimitHook(opts.limits.GRAPHQL_MAX_COST));
 }
@@ -69,7 +73,12 @@ async function graphql(app: FastifyInstance, opts: { deps: ReportingDeps; limits
 /** GraphQL for dashboards, exports, weekly rankings and the village assessment. */
 export default async function reportingApp(
   app: FastifyInstance,
-  opts: AppOptions<BaseConfig & Partial<GraphqlLimits> & Partial<Pick<ReportingConfig, 'POLICY_CACHE_MS'>>>,
+  opts: AppOptions<
+    BaseConfig & Partial<GraphqlLimits> & Partial<Pick<ReportingConfig, 'POLICY_CACHE_MS' | 'SNAPSHOT_CHECK_MS'>>
+  > & {
+    /** Today's civil date; tests set the day (the weekly reports and snapshots follow it). */
+    today?: () => string;
+  },
 ): Promise<void> {
   await app.register(serviceKit, {
     service: SERVICE,
@@ -82,7 +91,7 @@ export default async function reportingApp(
   const deps: ReportingDeps = {
     db,
     catalog: createPolicyCatalog(db, { ttlMs: opts.config.POLICY_CACHE_MS ?? 10_000, log: app.log }),
-    today: () => shanghaiToday(),
+    today: opts.today ?? (() => shanghaiToday()),
   };
   // Apps built with the base configuration alone (other services' tests) get the default limits.
   await app.register(graphql, { deps, limits: GraphqlLimitsSchema.parse(opts.config) });
@@ -91,6 +100,24 @@ export default async function reportingApp(
   // Beside the GraphQL scope, not inside it: its hooks and JSON-schema compilers stay there.
   await app.register(events, { deps });
   await app.register(counters, { deps });
-  await app.register(snapshots, { deps });
+  // Snapshots go through the change runner for their audit rows; reporting has no outbox.
+  const change = createChangeRunner(db, {
+    service: SERVICE,
+    writeEvents: async (_trx, pending) => {
+      if (pending.length > 0) throw new Error('reporting publishes no events');
+    },
+  });
+  await app.register(snapshots, { deps, change });
+  const checkMs = opts.config.SNAPSHOT_CHECK_MS ?? 60_000;
+  if (checkMs > 0) {
+    const scheduler = createSnapshotScheduler({
+      deps,
+      change,
+      checkMs,
+      log: app.log.child({ component: 'snapshots' }),
+    });
+    app.addHook('onReady', async () => scheduler.start());
+    app.addHook('onClose', () => scheduler.stop());
+  }
   await app.register(exportsRoutes, { deps });
 }

@@ -21,6 +21,9 @@ export const graphqlLimitsShape = {
 export const reportingShape = {
   // Goals, assessment bands and cash limits are read from the policies in force, cached this long.
   POLICY_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  // How often a replica checks whether the week that ended (Monday 00:00 Asia/Shanghai) has its
+  // closing snapshot; 0 turns the check off (tests that set the day by hand).
+  SNAPSHOT_CHECK_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
 };
 
 export const ReportingConfigSchema = z.object({ ...baseConfigShape, ...graphqlLimitsShape, ...reportingShape });
