@@ -1,7 +1,7 @@
 export * from './civil-date.js';
-export * from './iso-week.js';
 export * from './id-number.js';
 export * from './identity-types.js';
+export * from './iso-week.js';
 export * from './money.js';
 export * from './person-categories.js';
 export * from './policy/built-in.js';
@@ -11,6 +11,7 @@ export * from './policy/schema.js';
 export * from './roles.js';
 export * from './rules/assessment.js';
 export * from './rules/assistance.js';
+export * from './rules/cash-ledger.js';
 export * from './rules/cash-limits.js';
 export * from './rules/eligibility.js';
 export * from './rules/quote.js';

@@ -100,13 +100,18 @@ t.test('fragments standing for more fields than can be counted are too costly', 
 });
 
 t.test('a variable of the wrong type is refused before any database query', async (t) => {
-  const { res, body, statements } = await run({
-    query: 'query P($year: Int!) { enrolmentProgress(regionCode: "500230209", year: $year) { total { paid } } }',
-    variables: { year: 'this year' },
-  });
-  t.equal(res.statusCode, 400);
-  t.match(body.errors[0], { message: /\$year/ });
-  t.same(statements, []);
+  const query = 'query P($year: Int!) { enrolmentProgress(regionCode: "500230209", year: $year) { total { paid } } }';
+  // The document is compiled (graphql-jit) the second time it is seen, with whatever variables come.
+  for (const year of ['this year', 2025, 'this year', 'this year']) {
+    const { res, body, statements } = await run({ query, variables: { year } });
+    if (year === 2025) {
+      t.equal(res.statusCode, 200);
+      continue;
+    }
+    t.equal(res.statusCode, 400);
+    t.match(body.errors[0], { message: /\$year/, extensions: { code: 'VALIDATION_FAILED' } });
+    t.same(statements, []);
+  }
 });
 
 t.test('a query nested deeper than the limit is refused before any database query', async (t) => {

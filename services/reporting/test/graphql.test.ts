@@ -3,6 +3,8 @@ import { checkCharacter } from '@rmi/rules';
 import { buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import t from 'tap';
 import reportingApp, { SERVICE } from '../src/app.js';
+import { rebuildCounters } from '../src/counters/rebuild-counters.js';
+import { reportingDb } from '../src/db.js';
 
 const tdb = await createTestDatabase();
 const app = await buildApp(SERVICE, reportingApp, { db: tdb.db, config: testConfig() });
@@ -53,7 +55,7 @@ t.test('GraphiQL is served without a key', async (t) => {
   t.match(res.headers['content-type'], /text\/html/);
 });
 
-t.test('enrolment progress against targets, from the views enrollment publishes', async (t) => {
+t.test('enrolment progress against targets, from the counters kept from the views enrollment publishes', async (t) => {
   const V1 = '500230209001';
   const V2 = '500230209200';
   const persons = Array.from({ length: 5 }, (_, i) => {
@@ -98,6 +100,7 @@ t.test('enrolment progress against targets, from the views enrollment publishes'
       { region_code: V2, year: 2025, target: 2, basis: 'loaded' },
     ])
     .execute();
+  await rebuildCounters({ db: reportingDb(tdb.db) });
 
   const dash = await createTestKey(tdb.db, 'dashboard', { regionCode: '500230209' });
   const res = await query(

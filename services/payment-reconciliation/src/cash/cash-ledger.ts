@@ -1,20 +1,6 @@
+import type { LedgerReceipt } from '@rmi/rules';
 import { sql } from 'kysely';
 import type { PaymentDb } from '../db.js';
-
-/** One receipt as the double limit reads it. */
-export interface LedgerReceipt {
-  receiptNumber: string;
-  /** The collector: its key, or its name for a receipt recorded without a key. */
-  collectorKey: string;
-  collectorName: string;
-  villageCode: string | null;
-  year: number;
-  amountFen: number;
-  receivedAt: Date;
-  receivedOn: string;
-  depositedOn: string | null;
-  depositedAt: Date | null;
-}
 
 /**
  * The receipts that decide the cash position of every collector of a region at the end of day

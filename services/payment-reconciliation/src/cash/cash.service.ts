@@ -1,7 +1,7 @@
 import type { CashDepositBody, CashReceiptBody } from '@rmi/contracts';
+import { type CashAlertsAnswer, judgeCash } from '@rmi/rules';
 import { type Actor, assertRegionInScope, OutOfScopeError, type PolicyCatalog, shanghaiToday } from '@rmi/service-kit';
 import type { PaymentDb, RunChange } from '../db.js';
-import { type CashAlertsAnswer, judgeCash } from './cash-alerts.js';
 import { ledgerForAlerts } from './cash-ledger.js';
 import { type Collector, receiptVillage } from './collector.js';
 import { assertDistinctReceipts, type DepositOutcome, recordCashDeposit } from './record-cash-deposit.js';

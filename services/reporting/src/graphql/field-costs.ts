@@ -28,7 +28,18 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
 };
 
 /** graphql-query-complexity estimator for the priced fields; the rest fall through to the default. */
-export const pricedFields: ComplexityEstimator = ({ type, field, childComplexity }) => {
+export const pricedFields: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const cost = FIELD_COSTS[`${type.name}.${field.name}`];
-  return cost === undefined ? undefined : cost + childComplexity;
+  if (cost === undefined) return undefined;
+  return cost + childComplexity * pagesOf(`${type.name}.${field.name}`, args);
 };
+
+/** Fields answering a page of rows: what is asked of each row is paid once per 50 rows. */
+const PAGED: Readonly<Record<string, number>> = { 'Query.unpaid': 50 };
+
+function pagesOf(field: string, args: Record<string, unknown>): number {
+  const defaultSize = PAGED[field];
+  if (defaultSize === undefined) return 1;
+  const first = typeof args.first === 'number' && args.first > 0 ? args.first : defaultSize;
+  return Math.ceil(first / 50);
+}

@@ -1,4 +1,4 @@
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, getOperationAST, getVariableValues } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import mercurius, { type MercuriusContext, type preExecutionHookHandler } from 'mercurius';
 import { pricedFields } from './field-costs.js';
@@ -37,6 +37,7 @@ export function queryCost(
  */
 export function costLimitHook(maxCost: number): preExecutionHookHandler<MercuriusContext> {
   return async (schema, document, context, variables) => {
+    assertVariables(schema, document, variables, operationNameOf(context));
     let cost: number;
     try {
       cost = queryCost(schema, document, variables, operationNameOf(context));
@@ -47,6 +48,25 @@ export function costLimitHook(maxCost: number): preExecutionHookHandler<Mercuriu
     }
     if (cost > maxCost) throw tooCostly(`The query costs ${cost}, more than the limit of ${maxCost}.`, maxCost, cost);
   };
+}
+
+/**
+ * Variables of the wrong type are VALIDATION_FAILED, here as well as in mercurius: the request
+ * that has a document compiled (graphql-jit) skips mercurius' own check, and the estimator would
+ * otherwise call them a query too costly.
+ */
+function assertVariables(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): void {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return;
+  const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  if (errors?.length) {
+    throw new mercurius.ErrorWithProps(errors.map((e) => e.message).join('\n'), { code: 'VALIDATION_FAILED' }, 400);
+  }
 }
 
 function tooCostly(message: string, maxCost: number, cost?: number): Error {

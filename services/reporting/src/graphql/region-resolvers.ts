@@ -1,5 +1,5 @@
-import { regionInScope } from '@rmi/service-kit';
 import type { Principal } from '@rmi/service-kit';
+import { regionInScope } from '@rmi/service-kit';
 import mercurius from 'mercurius';
 import type { RegionRow } from '../regions/regions.repository.js';
 import type { Context } from './context.js';

@@ -1,47 +1,114 @@
-import { regionInScope } from '@rmi/service-kit';
-import mercurius from 'mercurius';
-import type { ProgressRow } from '../repositories/progress.repository.js';
+import { cashAlertsOf } from '../cash/cash-alerts.js';
+import type { ProgressNode } from '../progress/figures.js';
+import { fundingOf } from '../progress/funding.js';
+import { childrenOf, type FiguresSource, progressTree } from '../progress/progress.js';
+import { specialGroupsOf } from '../progress/special-groups.js';
+import { reconciliationOf } from '../reconciliation/reconciliation-summary.js';
+import { unpaidPage } from '../unpaid/unpaid-list.js';
 import type { Context } from './context.js';
+import { resolve } from './domain-errors.js';
+import { toRegion } from './region-resolvers.js';
 
 // Reports read from the counters: progress, special groups, funding, cash alerts, the latest
 // reconciliation, the unpaid list (and the superseded enrolmentProgress).
 
-function toProgress(row: ProgressRow, year: number) {
-  const done = row.paid + row.transferred;
-  return { ...row, year, completionRate: row.target ? done / row.target : null };
+/** A Progress as GraphQL answers it, with what the children loader needs to go one level down. */
+interface ProgressObject extends Omit<ProgressNode, 'region' | 'children'> {
+  region: ReturnType<typeof toRegion>;
+  source: FiguresSource;
+  /** The children read with the node (the root's), or null: the loader reads them, level by level. */
+  prefetched: ProgressNode[] | null;
 }
+
+function toProgress(node: ProgressNode, source: FiguresSource, prefetched: boolean): ProgressObject {
+  const { region, children, ...figures } = node;
+  return { ...figures, region: toRegion(region), source, prefetched: prefetched ? children : null };
+}
+
+/** The superseded figures: stored statuses apart, and no target (nor rate) where none is set. */
+function toLegacy(node: ProgressNode) {
+  const target = node.target > 0 ? node.target : null;
+  return {
+    code: node.region.code,
+    name: node.region.name,
+    year: node.year,
+    target,
+    registered: node.unpaid,
+    paid: node.paid - node.transferred,
+    cancelled: node.cancelled,
+    transferred: node.transferred,
+    completionRate: target === null ? null : node.paid / target,
+  };
+}
+
+type Args<T> = T & Record<string, unknown>;
 
 export const reportResolvers = {
   Query: {
-    enrolmentProgress: async (
+    progress: (_: unknown, args: Args<{ regionCode: string; year: number; asOf?: string | null }>, ctx: Context) =>
+      resolve(async () => {
+        const { node, source } = await progressTree(ctx.deps, ctx.principal, args);
+        return toProgress(node, source, true);
+      }),
+    specialGroups: (_: unknown, args: Args<{ regionCode: string; year: number; asOf?: string | null }>, ctx: Context) =>
+      resolve(() => specialGroupsOf(ctx.deps, ctx.principal, args)),
+    funding: (
       _: unknown,
-      args: { regionCode: string; year: number },
-      ctx: Context & { progress: { childrenOf(code: string, year: number): Promise<ProgressRow[]> } },
-    ) => {
-      if (!regionInScope(ctx.principal, args.regionCode)) {
-        throw new mercurius.ErrorWithProps(`Region ${args.regionCode} is outside the region of this API key.`, {
-          code: 'OUT_OF_SCOPE',
-        });
-      }
-      const region = await ctx.regions.find(args.regionCode);
-      if (!region) {
-        throw new mercurius.ErrorWithProps(`No region ${args.regionCode}.`, { code: 'REGION_NOT_FOUND' });
-      }
-      const rows = await ctx.progress.childrenOf(args.regionCode, args.year);
-      const sum = (pick: (r: ProgressRow) => number) => rows.reduce((n, r) => n + pick(r), 0);
-      const targets = rows.filter((r) => r.target !== null);
-      const total: ProgressRow = {
-        code: region.code,
-        name: region.name,
-        target: targets.length ? targets.reduce((n, r) => n + (r.target ?? 0), 0) : null,
-        registered: sum((r) => r.registered),
-        paid: sum((r) => r.paid),
-        cancelled: sum((r) => r.cancelled),
-        transferred: sum((r) => r.transferred),
-      };
-      return { total: toProgress(total, args.year), children: rows.map((r) => toProgress(r, args.year)) };
-    },
+      args: Args<{ regionCode: string; year: number; from?: string | null; to?: string | null }>,
+      ctx: Context,
+    ) => resolve(() => fundingOf(ctx.deps, ctx.principal, args)),
+    cashAlerts: (_: unknown, args: Args<{ regionCode: string; on?: string | null }>, ctx: Context) =>
+      resolve(() => cashAlertsOf(ctx.deps, ctx.principal, args)),
+    reconciliation: (_: unknown, args: Args<{ regionCode: string; year: number }>, ctx: Context) =>
+      resolve(() => reconciliationOf(ctx.deps, ctx.principal, args)),
+    unpaid: (
+      _: unknown,
+      args: Args<{ regionCode: string; year: number; first: number; after?: string | null }>,
+      ctx: Context,
+    ) =>
+      resolve(async () => {
+        const page = await unpaidPage(ctx.deps, ctx.principal, args);
+        return {
+          totalCount: page.totalCount,
+          nodes: page.nodes.map((p) => ({
+            idNumber: p.idNumber,
+            name: p.name,
+            village: toRegion(p.village),
+            category: p.category,
+            masked: p.masked,
+          })),
+          pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+        };
+      }),
+    enrolmentProgress: (_: unknown, args: Args<{ regionCode: string; year: number }>, ctx: Context) =>
+      resolve(async () => {
+        const { node } = await progressTree(ctx.deps, ctx.principal, args);
+        return { total: toLegacy(node), children: node.children.map(toLegacy) };
+      }),
   },
 };
 
-export const reportLoaders = {};
+/**
+ * Progress.children, one statement per level of the tree however many regions it holds: the root's
+ * children come with it, every level below is read for all its parents at once.
+ */
+export const reportLoaders = {
+  Progress: {
+    children: async (queries: Array<{ obj: ProgressObject }>, ctx: Context) => {
+      const bySource = new Map<string, { source: FiguresSource; codes: string[] }>();
+      for (const { obj } of queries) {
+        if (obj.prefetched) continue;
+        const key = `${obj.source.year}\n${obj.source.snapshotId}`;
+        const group = bySource.get(key) ?? { source: obj.source, codes: [] };
+        group.codes.push(obj.region.code);
+        bySource.set(key, group);
+      }
+      const read = new Map<string, Map<string, ProgressNode[]>>();
+      for (const [key, { source, codes }] of bySource) read.set(key, await childrenOf(ctx.deps.db, source, codes));
+      return queries.map(({ obj }) => {
+        const nodes = obj.prefetched ?? read.get(`${obj.source.year}\n${obj.source.snapshotId}`)?.get(obj.region.code);
+        return (nodes ?? []).map((n) => toProgress(n, obj.source, false));
+      });
+    },
+  },
+};

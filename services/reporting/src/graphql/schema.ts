@@ -216,7 +216,7 @@ export const schema = /* GraphQL */ `
     weeklyReport(townshipCode: ID!, year: Int!, week: String): WeeklyReport!
     "Completion of a region week by week, from the snapshots."
     weeklyTrend(regionCode: ID!, year: Int!, weeks: Int = 12): [WeekFigure!]!
-    "Each village of a township scored on a day (the policy's completeBy when omitted)."
+    "Each village of a township scored on a day (today when omitted; the policy's completeBy is the deadline its bands follow)."
     assessment(townshipCode: ID!, year: Int!, on: Date): [VillageAssessment!]!
     "Collectors of a region holding cash beyond the double limit on a day (today when omitted)."
     cashAlerts(regionCode: ID!, on: Date): [CashAlert!]!

@@ -1,12 +1,25 @@
-import {
-  type CashAlert,
-  type CashLimits,
-  cashLimitsOf,
-  cashPosition,
-  findPolicy,
-  type PolicyDocument,
-} from '@rmi/rules';
-import type { LedgerReceipt } from './cash-ledger.js';
+import { findPolicy } from '../policy/find.js';
+import type { PolicyDocument } from '../policy/schema.js';
+import { type CashAlert, type CashLimits, cashLimitsOf, cashPosition } from './cash-limits.js';
+
+// The double limit judged over a ledger of receipts, the same for payment-reconciliation's
+// /v1/cash-alerts and reporting's cashAlerts: who holds cash at the end of a day, and which limit
+// of the policy in force that cash breaks.
+
+/** One receipt as the double limit reads it. */
+export interface LedgerReceipt {
+  receiptNumber: string;
+  /** The collector: its key, or its name for a receipt recorded without a key. */
+  collectorKey: string;
+  collectorName: string;
+  villageCode: string | null;
+  year: number;
+  amountFen: number;
+  receivedAt: Date;
+  receivedOn: string;
+  depositedOn: string | null;
+  depositedAt: Date | null;
+}
 
 export interface CollectorCash {
   collector: string;
@@ -55,12 +68,20 @@ function mergeAlerts(alerts: readonly CashAlert[]): CashAlert[] {
 }
 
 /**
- * Judges the ledger (see `ledgerForAlerts`) with the double limit: per collector and insurance
- * year, `cashPosition` under the cash limits of the policy in force for the collector's villages
- * and that year. A year whose policy states no limits (or that has no policy) is listed with nulls
- * and judged not at all: its cash is counted as held, and no alert is guessed for it.
+ * Judges a ledger with the double limit: per collector and insurance year, `cashPosition` under
+ * the cash limits of the policy in force for the collector's villages and that year. A year whose
+ * policy states no limits (or that has no policy) is listed with nulls and judged not at all: its
+ * cash is counted as held, and no alert is guessed for it.
+ *
+ * The ledger holds, for each collector and year still holding cash at the end of `on`, its
+ * receipts since the oldest one held (a receipt banked before that was never on hand beside held
+ * cash, so it cannot change the answer); more receipts do no harm.
  */
-export function judgeCash(receipts: readonly LedgerReceipt[], on: string, policies: readonly PolicyDocument[]) {
+export function judgeCash(
+  receipts: readonly LedgerReceipt[],
+  on: string,
+  policies: readonly PolicyDocument[],
+): CashAlertsAnswer {
   const groups = new Map<string, LedgerReceipt[]>();
   for (const r of receipts) {
     const key = `${r.collectorKey}\n${r.year}`;
@@ -117,7 +138,7 @@ export function judgeCash(receipts: readonly LedgerReceipt[], on: string, polici
     }
   }
 
-  const answer: CashAlertsAnswer = {
+  return {
     on,
     collectors: [...collectors.values()]
       .filter((c) => c.held.length > 0)
@@ -139,5 +160,4 @@ export function judgeCash(receipts: readonly LedgerReceipt[], on: string, polici
       ),
     limits: [...limits.values()].sort((a, b) => a.year - b.year || String(a.source).localeCompare(String(b.source))),
   };
-  return answer;
 }
