@@ -46,6 +46,9 @@ export function literalsOf(fileName: string, source: string): Array<{ line: numb
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const out: Array<{ line: number; text: string }> = [];
   const visit = (node: ts.Node) => {
+    // A case label compares a value (an event topic such as 'payment.recorded'); it names no relation.
+    const caseLabel = ts.isStringLiteral(node) && ts.isCaseClause(node.parent);
+    if (caseLabel) return;
     if (
       ts.isStringLiteral(node) ||
       ts.isNoSubstitutionTemplateLiteral(node) ||
