@@ -16,6 +16,8 @@ declare module 'autocannon' {
       /** Runs the load in worker threads instead of the calling thread. */
       workers?: number;
       warmup?: { connections?: number; duration?: number };
+      /** Seconds a request may take before it counts as a timeout (10). */
+      timeout?: number;
       renderProgressBar?: boolean;
       renderResultsTable?: boolean;
     }
