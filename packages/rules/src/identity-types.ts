@@ -13,6 +13,18 @@ export const DEPARTMENTS = [
 ] as const;
 export type Department = (typeof DEPARTMENTS)[number];
 
+/** The departments as a township office names them, in reports and on the dashboard. */
+export const DEPARTMENT_LABELS: Readonly<Record<Department, string>> = {
+  'civil-affairs': '民政',
+  'disabled-persons-federation': '残联',
+  'rural-affairs': '农业农村（乡村振兴）',
+  'veterans-affairs': '退役军人事务',
+  'restructuring-office': '改制办',
+  education: '教育',
+  health: '卫生健康',
+  tax: '税务',
+};
+
 export interface IdentityType {
   code: string;
   /** Labels exactly as the notices print them; the first is the display name. */

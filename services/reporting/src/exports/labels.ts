@@ -1,18 +1,6 @@
-import { type Department, IDENTITY_TYPES, type PersonCategory } from '@rmi/rules';
+import { DEPARTMENT_LABELS, type Department, IDENTITY_TYPES, type PersonCategory } from '@rmi/rules';
 
 // The Chinese names a township's files use for the codes reporting keeps.
-
-/** The departments as a township office names them (docs/DOMAIN.md, identity feeds). */
-export const DEPARTMENT_LABELS: Readonly<Record<Department, string>> = {
-  'civil-affairs': '民政',
-  'disabled-persons-federation': '残联',
-  'rural-affairs': '农业农村（乡村振兴）',
-  'veterans-affairs': '退役军人事务',
-  'restructuring-office': '改制办',
-  education: '教育',
-  health: '卫生健康',
-  tax: '税务',
-};
 
 export const CATEGORY_LABELS: Readonly<Record<PersonCategory, string>> = {
   resident: '城乡居民',
