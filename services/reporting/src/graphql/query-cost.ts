@@ -30,43 +30,115 @@ export function queryCost(
   });
 }
 
+/** Verdicts kept; past this the least recently used is forgotten. */
+const VERDICTS_KEPT = 1_000;
+/** Variables longer than this as JSON are priced every time rather than kept. */
+const MAX_KEY_CHARS = 4_096;
+
+/** What pricing an operation decided: its cost, or the refusal to send again. */
+type Verdict = { cost: number } | { refusal: () => Error };
+
 /**
  * A mercurius preExecution hook refusing, before any resolver runs, an operation costing more than
  * `maxCost`. It is not a validation rule because the cost depends on the variables, which mercurius
- * does not hand to rules it caches; the price is one walk over the document per request.
+ * does not hand to rules it caches. The verdict depends on nothing but the schema, the document
+ * (mercurius hands the same parsed document for the same query text), the operation and the
+ * variables, so it is kept per (document, operation, variables) in a small LRU: a dashboard sending
+ * the same query again pays a map look-up instead of a walk over the document.
  */
 export function costLimitHook(maxCost: number): preExecutionHookHandler<MercuriusContext> {
+  const verdicts = new Map<string, Verdict>();
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextId = 0;
+  let pricedFor: GraphQLSchema | undefined;
+
   return async (schema, document, context, variables) => {
-    assertVariables(schema, document, variables, operationNameOf(context));
-    let cost: number;
-    try {
-      cost = queryCost(schema, document, variables, operationNameOf(context));
-    } catch (err) {
-      // mercurius has checked the variables by now, so this is a document the estimator will not
-      // count to the end (fragments standing for too many fields): refused, never run unpriced.
-      throw tooCostly(err instanceof Error ? err.message : String(err), maxCost);
+    const operationName = operationNameOf(context);
+    if (schema !== pricedFor) {
+      verdicts.clear();
+      pricedFor = schema;
     }
-    if (cost > maxCost) throw tooCostly(`The query costs ${cost}, more than the limit of ${maxCost}.`, maxCost, cost);
+    let id = documentIds.get(document);
+    if (id === undefined) {
+      id = nextId++;
+      documentIds.set(document, id);
+    }
+    const key = verdictKey(id, operationName, variables);
+    let verdict = key === undefined ? undefined : verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = priced(schema, document, variables, operationName, maxCost);
+      if (key !== undefined) {
+        if (verdicts.size >= VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value as string);
+        verdicts.set(key, verdict);
+      }
+    } else if (key !== undefined) {
+      // Most recently used goes last, so the first key is always the one to forget.
+      verdicts.delete(key);
+      verdicts.set(key, verdict);
+    }
+    if ('refusal' in verdict) throw verdict.refusal();
   };
+}
+
+/** The cache key, or undefined for variables that are too long (or not JSON) to be kept. */
+function verdictKey(
+  documentId: number,
+  operationName: string | undefined,
+  variables: Record<string, unknown> | undefined,
+): string | undefined {
+  let json: string;
+  try {
+    json = variables === undefined ? '' : JSON.stringify(variables);
+  } catch {
+    return undefined;
+  }
+  if (json.length > MAX_KEY_CHARS) return undefined;
+  return `${documentId}\n${operationName ?? ''}\n${json}`;
+}
+
+function priced(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+  maxCost: number,
+): Verdict {
+  const invalid = variableErrors(schema, document, variables, operationName);
+  if (invalid !== undefined) return { refusal: () => invalidVariables(invalid) };
+  let cost: number;
+  try {
+    cost = queryCost(schema, document, variables, operationName);
+  } catch (err) {
+    // mercurius has checked the variables by now, so this is a document the estimator will not
+    // count to the end (fragments standing for too many fields): refused, never run unpriced.
+    const message = err instanceof Error ? err.message : String(err);
+    return { refusal: () => tooCostly(message, maxCost) };
+  }
+  if (cost > maxCost) {
+    return { refusal: () => tooCostly(`The query costs ${cost}, more than the limit of ${maxCost}.`, maxCost, cost) };
+  }
+  return { cost };
 }
 
 /**
  * Variables of the wrong type are VALIDATION_FAILED, here as well as in mercurius: the request
  * that has a document compiled (graphql-jit) skips mercurius' own check, and the estimator would
- * otherwise call them a query too costly.
+ * otherwise call them a query too costly. Returns the message, or undefined when they are fine.
  */
-function assertVariables(
+function variableErrors(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Record<string, unknown> | undefined,
   operationName: string | undefined,
-): void {
+): string | undefined {
   const operation = getOperationAST(document, operationName);
-  if (!operation) return;
+  if (!operation) return undefined;
   const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
-  if (errors?.length) {
-    throw new mercurius.ErrorWithProps(errors.map((e) => e.message).join('\n'), { code: 'VALIDATION_FAILED' }, 400);
-  }
+  return errors?.length ? errors.map((e) => e.message).join('\n') : undefined;
+}
+
+function invalidVariables(message: string): Error {
+  return new mercurius.ErrorWithProps(message, { code: 'VALIDATION_FAILED' }, 400);
 }
 
 function tooCostly(message: string, maxCost: number, cost?: number): Error {

@@ -1,5 +1,5 @@
 import { regionLoaders, regionResolvers } from './region-resolvers.js';
-import { reportLoaders, reportResolvers } from './report-resolvers.js';
+import { reportResolvers } from './report-resolvers.js';
 import { weeklyLoaders, weeklyResolvers } from './weekly-resolvers.js';
 
 type Map = Record<string, Record<string, unknown>>;
@@ -14,4 +14,4 @@ function merge(...parts: Map[]): Map {
 }
 
 export const resolvers = merge(regionResolvers, reportResolvers, weeklyResolvers);
-export const loaders = merge(regionLoaders, reportLoaders, weeklyLoaders);
+export const loaders = merge(regionLoaders, weeklyLoaders);
