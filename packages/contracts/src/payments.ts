@@ -9,7 +9,11 @@ import { CivilDateSchema, IdNumberSchema, VillageCodeSchema } from './persons.js
 const YearSchema = z.number().int().min(2000).max(2100);
 const QueryYearSchema = z.coerce.number().int().min(2000).max(2100);
 const TierSchema = z.union([z.literal(1), z.literal(2)]);
-const FenSchema = z.number().int().nonnegative();
+// A person's contribution for a year is a few hundred yuan: a payment of more than a million yuan
+// is a typing error, and a few such would add up (cash held, channel totals) past the integers a
+// JSON number holds exactly.
+const MAX_PAYMENT_FEN = 100_000_000;
+const FenSchema = z.number().int().nonnegative().max(MAX_PAYMENT_FEN);
 const InstantSchema = z.iso.datetime({ offset: true }).describe('an instant, ISO 8601 with offset (Z or +08:00)');
 const FormatSchema = z.enum(['json', 'csv', 'xlsx']).default('json');
 const PageLimitSchema = z.coerce.number().int().min(1).max(1000).default(100);
@@ -292,7 +296,7 @@ export const CashReceiptBodySchema = z.object({
   idNumber: IdNumberSchema,
   year: YearSchema,
   tier: TierSchema,
-  amountFen: z.number().int().positive(),
+  amountFen: z.number().int().positive().max(MAX_PAYMENT_FEN),
   receivedAt: InstantSchema,
   villageCode: VillageCodeSchema.optional().describe('default: the collector key’s village'),
   payerName: z.string().trim().min(1).max(100).optional(),

@@ -1,6 +1,6 @@
 import type { DeadLetter, DeadLetterListQuery, DeliveredEvent } from '@rmi/contracts';
 import type { OutboxDeadLettersTable } from '@rmi/db';
-import { maskIdNumbersIn } from '@rmi/rules';
+import { maskIdNumbersInJson } from '@rmi/rules';
 import type { Kysely, Selectable } from 'kysely';
 import { tablesIn } from './outbox-tables.js';
 
@@ -31,7 +31,7 @@ export async function insertDeadLetter(
       subscriber: letter.subscriber,
       event_ids: letter.events.map((e) => e.id),
       // For people to read: the events as sent, but no ID number in clear. A retry sends the rows.
-      events: maskIdNumbersIn(JSON.stringify(letter.events)),
+      events: maskIdNumbersInJson(JSON.stringify(letter.events)),
       attempts: letter.attempts,
       last_error: letter.lastError,
     })

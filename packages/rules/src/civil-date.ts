@@ -13,6 +13,8 @@ function parts(date: CivilDate): [number, number, number] {
 }
 
 export function isCivilDate(value: string): boolean {
+  // Asked at the edge of the services, where a value said to be a string may be anything.
+  if (typeof value !== 'string') return false;
   const m = PATTERN.exec(value);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

@@ -107,6 +107,14 @@ export function maskIdNumbersIn(text: string): string {
   return text.replace(ID_NUMBER_PATTERN, (m) => maskIdNumber(m));
 }
 
+/**
+ * The same for JSON text, inside its strings (values and names) only: a number of 15 or 18 digits
+ * is no ID number, and masking it would leave text that is not JSON.
+ */
+export function maskIdNumbersInJson(json: string): string {
+  return json.replace(/"(?:[^"\\]|\\.)*"/g, (s) => maskIdNumbersIn(s));
+}
+
 /** Names are masked to the surname: 张** . */
 export function maskName(name: string): string {
   const chars = [...name];

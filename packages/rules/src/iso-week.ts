@@ -26,7 +26,8 @@ export function mondayOf(date: CivilDate): CivilDate {
 /** The ISO week a civil date lies in. */
 export function isoWeekOf(date: CivilDate): IsoWeek {
   const thursday = addDays(mondayOf(date), 3);
-  const year = Number(thursday.slice(0, 4));
+  // As written, four digits: a year before 1000 keeps its leading zeros (`0400-01-04` is a date).
+  const year = thursday.slice(0, 4);
   const firstThursday = addDays(mondayOf(`${year}-01-04`), 3);
   const week = (utc(thursday).getTime() - utc(firstThursday).getTime()) / (7 * 86_400_000) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;
@@ -36,12 +37,13 @@ export function isoWeekOf(date: CivilDate): IsoWeek {
 export function weekBounds(week: string): { monday: CivilDate; sunday: CivilDate } | undefined {
   const m = WEEK.exec(week);
   if (!m) return undefined;
-  const year = Number(m[1]);
   const n = Number(m[2]);
   if (n < 1) return undefined;
   const monday = addDays(mondayOf(`${m[1]}-01-04`), (n - 1) * 7);
-  if (!isCivilDate(monday) || isoWeekOf(monday) !== `${year}-W${m[2]}`) return undefined;
-  return { monday, sunday: addDays(monday, 6) };
+  if (!isCivilDate(monday) || isoWeekOf(monday) !== week) return undefined;
+  // The last week of 9999 ends in a year no date of four digits can name.
+  const sunday = addDays(monday, 6);
+  return isCivilDate(sunday) ? { monday, sunday } : undefined;
 }
 
 /** Whether `week` names an ISO week. */

@@ -1,5 +1,5 @@
 import type { AuditLogTable } from '@rmi/db';
-import { maskIdNumbersIn } from '@rmi/rules';
+import { maskIdNumbersIn, maskIdNumbersInJson } from '@rmi/rules';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Actor } from './actor.js';
 
@@ -26,7 +26,7 @@ export function auditRow(service: string, actor: Actor, entry: AuditEntry): Inse
     entity_id: entry.entityId ? maskIdNumbersIn(entry.entityId) : null,
     region_code: entry.regionCode ?? null,
     request_id: actor.requestId,
-    details: maskIdNumbersIn(JSON.stringify(entry.details ?? {})),
+    details: maskIdNumbersInJson(JSON.stringify(entry.details ?? {})),
   };
 }
 

@@ -1,4 +1,4 @@
-import { maskIdNumbersIn } from '@rmi/rules';
+import { maskIdNumbersIn, maskIdNumbersInJson } from '@rmi/rules';
 import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
 
@@ -33,7 +33,7 @@ export function loggerOptions(service: string, level: string): FastifyServerOpti
         remoteAddress: req.ip,
       }),
       // Database errors repeat offending values in message and detail ("Key (id_number)=(…)").
-      err: (err: Error) => JSON.parse(maskIdNumbersIn(JSON.stringify(pino.stdSerializers.err(err)))),
+      err: (err: Error) => JSON.parse(maskIdNumbersInJson(JSON.stringify(pino.stdSerializers.err(err)))),
     },
     hooks: {
       logMethod(args, method) {

@@ -1,6 +1,6 @@
 import type { EventBatch, EventsReceived } from '@rmi/contracts';
 import { createEventReceiver } from '@rmi/outbox';
-import { maskIdNumbersIn } from '@rmi/rules';
+import { maskIdNumbersInJson } from '@rmi/rules';
 import type { ReportingDb } from '../db.js';
 import { keysOf } from './counter-keys.js';
 import { refreshCounters } from './refresh-counters.js';
@@ -26,7 +26,7 @@ export async function receiveEvents(db: ReportingDb, batch: EventBatch, log: Eve
   });
   if (ignored.length > 0) {
     // Payloads are the sender's: whatever they hold, no ID number reaches the log in clear.
-    const details = JSON.parse(maskIdNumbersIn(JSON.stringify({ source: batch.source, ignored })));
+    const details = JSON.parse(maskIdNumbersInJson(JSON.stringify({ source: batch.source, ignored })));
     log.warn(details, 'events stored but not counted: unknown topic or unreadable payload');
   }
   return counts;
