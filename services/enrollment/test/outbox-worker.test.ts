@@ -519,7 +519,14 @@ t.test(
     await settle(db);
     // The receiver crashes on these two events, and on nothing else.
     const stub = await stubReceiver(t, (_, body) => (body.events.some((e) => poison.includes(e.id)) ? 500 : 200));
-    const options = { subscribers: [{ name: 'stub', url: stub.url }], maxAttempts: 3, backoffMs: 20, maxBackoffMs: 40 };
+    // A backoff longer than one round of both replicas on a loaded machine: a replica that finds
+    // the lock free only after the other's attempt must find the batch waiting, not try it again.
+    const options = {
+      subscribers: [{ name: 'stub', url: stub.url }],
+      maxAttempts: 3,
+      backoffMs: 400,
+      maxBackoffMs: 800,
+    };
     const w = worker(options);
     // A second replica trying at the same moment: the batch is still set aside once.
     const replica = worker(options);
