@@ -33,6 +33,15 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+/**
+ * The code of ours for a framework's client error (4xx): fastify's body refusals by name, a rate
+ * limit, else BAD_REQUEST. For scopes that answer errors themselves (GraphQL) in the same words.
+ */
+export function clientErrorCode(error: { code?: unknown; statusCode?: unknown }): string {
+  const known = typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
+  return known ?? (error.statusCode === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST');
+}
+
 export function problemType(code: string): string {
   return `urn:rmi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 }
@@ -98,9 +107,7 @@ async function problemHandler(app: FastifyInstance): Promise<void> {
         : sendProblem(reply, request, 503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached; retry shortly.');
     }
     if (!isResponseSerializationError(error) && error.statusCode && error.statusCode < 500) {
-      const code =
-        (error.code && FASTIFY_CODES[error.code]) ?? (error.statusCode === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST');
-      return sendProblem(reply, request, error.statusCode, code, error.message);
+      return sendProblem(reply, request, error.statusCode, clientErrorCode(error), error.message);
     }
     // Anything else may carry database or stack details: log it whole, answer generically.
     request.log.error({ err: error }, 'unexpected error');

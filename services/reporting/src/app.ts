@@ -17,9 +17,10 @@ import { type GraphqlLimits, GraphqlLimitsSchema, type ReportingConfig } from '.
 import { reportingDb } from './db.js';
 import type { ReportingDeps } from './deps.js';
 import type { Context } from './graphql/context.js';
-import { formatGraphqlErrors } from './graphql/error-formatter.js';
+import { formatGraphqlErrors, handleGraphqlError } from './graphql/error-formatter.js';
 import { costLimitHook } from './graphql/query-cost.js';
 import { queryLimitRules } from './graphql/query-limits.js';
+import { guardGraphqlRequest } from './graphql/request-guard.js';
 import { loaders, resolvers } from './graphql/resolvers.js';
 import { schema } from './graphql/schema.js';
 import { createRegionViewRepository } from './regions/regions.repository.js';
@@ -50,6 +51,7 @@ async function graphql(app: FastifyInstance, opts: { deps: ReportingDeps; limits
       return sendProblem(reply, request, err.status, err.code, err.message);
     }
   });
+  app.addHook('preHandler', guardGraphqlRequest);
   await app.register(mercurius, {
     schema,
     resolvers: resolvers as unknown as IResolvers,
@@ -62,6 +64,7 @@ async function graphql(app: FastifyInstance, opts: { deps: ReportingDeps; limits
     // Depth and aliases need only the document: checked once per document, refusals cached.
     validationRules: queryLimitRules(opts.limits),
     errorFormatter: formatGraphqlErrors,
+    errorHandler: handleGraphqlError,
     // A query is compiled to JavaScript (graphql-jit) the second time it is seen: dashboards send
     // the same few documents again and again.
     jit: 1,

@@ -1,4 +1,6 @@
 import { maskIdNumbersIn } from '@rmi/rules';
+import { clientErrorCode, sendProblem } from '@rmi/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type GraphQLError, GraphQLError as GraphQLErrorClass } from 'graphql';
 import mercurius from 'mercurius';
 
@@ -8,6 +10,39 @@ type ErrorFormatter = typeof mercurius.defaultErrorFormatter;
 const REFUSED = 'MER_ERR_GQL_VALIDATION';
 
 const codeOf = (error: GraphQLError): unknown => error.extensions?.code;
+
+/** Mercurius' own client errors, in our words. */
+const MERCURIUS_CODES: Record<string, string> = {
+  MER_ERR_METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND: 'VALIDATION_FAILED',
+};
+
+/**
+ * Errors thrown in the GraphQL scope outside execution. What fastify refuses on the way in (a body
+ * that is not JSON, too large, of another type) and what mercurius refuses by method (GET of a
+ * mutation) is the request's fault, not the document's: answered as problem+json with the code
+ * every other route gives it. A document refused by validation or by its cost, or anything else, is
+ * answered as GraphQL through the formatter.
+ */
+export async function handleGraphqlError(
+  error: Error & { code?: unknown; statusCode?: unknown },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const status = error.statusCode;
+  // Ours and graphql's carry `extensions` (a cost refusal, a resolver's code): those stay GraphQL.
+  const framework = !('extensions' in error) && error.code !== REFUSED;
+  if (framework && typeof status === 'number' && status >= 400 && status < 500) {
+    const code = (typeof error.code === 'string' && MERCURIUS_CODES[error.code]) || clientErrorCode(error);
+    if (status === 405) reply.header('allow', 'POST');
+    sendProblem(reply, request, status, code, error.message);
+    return;
+  }
+  const graphqlError =
+    error instanceof GraphQLErrorClass ? error : new GraphQLErrorClass(error.message, { originalError: error });
+  const { statusCode, response } = formatGraphqlErrors({ errors: [graphqlError] }, { reply } as never);
+  reply.code(statusCode).send(response);
+}
 
 /**
  * Every GraphQL error carries a code (contracts/reporting.md), and none carries what it should

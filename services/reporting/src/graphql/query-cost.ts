@@ -1,4 +1,10 @@
-import { type DocumentNode, type GraphQLSchema, getOperationAST, getVariableValues } from 'graphql';
+import {
+  type DocumentNode,
+  type GraphQLSchema,
+  getOperationAST,
+  getVariableValues,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import mercurius, { type MercuriusContext, type preExecutionHookHandler } from 'mercurius';
 import { pricedFields } from './field-costs.js';
@@ -103,7 +109,15 @@ function priced(
   operationName: string | undefined,
   maxCost: number,
 ): Verdict {
-  const invalid = variableErrors(schema, document, variables, operationName);
+  const operation = getOperationAST(document, operationName);
+  // Several operations and no name, or a name the document lacks: there is nothing to price or run.
+  if (!operation) {
+    const message = operationName
+      ? `The document defines no operation named "${operationName}".`
+      : 'The document holds several operations: name the one to run in operationName.';
+    return { refusal: () => invalidVariables(message) };
+  }
+  const invalid = variableErrors(schema, operation, variables);
   if (invalid !== undefined) return { refusal: () => invalidVariables(invalid) };
   let cost: number;
   try {
@@ -127,12 +141,9 @@ function priced(
  */
 function variableErrors(
   schema: GraphQLSchema,
-  document: DocumentNode,
+  operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
-  operationName: string | undefined,
 ): string | undefined {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return undefined;
   const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   return errors?.length ? errors.map((e) => e.message).join('\n') : undefined;
 }
