@@ -3,9 +3,9 @@ import { sql } from 'kysely';
 import type { ReportingDb } from '../db.js';
 import type { ReportingDeps } from '../deps.js';
 import type { RegionRow } from '../regions/regions.repository.js';
-import { snapshotFor } from '../weekly/snapshots.js';
 import { figuresOf, type ProgressNode, type StoredCounts } from './figures.js';
 import { childLengthOf, civilDateArg, reportPolicy } from './report-scope.js';
+import { snapshotFor } from './snapshot-lookup.js';
 
 /** Where figures are read from: the live counters, or the village rows of one week's snapshot. */
 export interface FiguresSource {

@@ -1,8 +1,9 @@
 import type { FieldError } from '@rmi/contracts';
 import { findPolicy, type PolicyDocument } from '@rmi/rules';
-import { type Actor, NotFoundError, OutOfScopeError, regionInScope, ValidationError } from '@rmi/service-kit';
+import { type Actor, OutOfScopeError, regionInScope, ValidationError } from '@rmi/service-kit';
 import type { ReportingDeps } from '../deps.js';
-import { createRegionViewRepository, type RegionRow } from '../regions/regions.repository.js';
+import { regionOf } from '../progress/report-scope.js';
+import type { RegionRow } from '../regions/regions.repository.js';
 
 /** Who reads a report: its role and region decide what it may see (a Principal or an Actor). */
 export type Reader = Pick<Actor, 'role' | 'regionCode'>;
@@ -19,9 +20,7 @@ export function refuse(errors: readonly FieldError[]): void {
 /** The region asked for, once the reader may see it: OUT_OF_SCOPE outside, REGION_NOT_FOUND unknown. */
 export async function regionFor(deps: ReportingDeps, reader: Reader, code: string): Promise<RegionRow> {
   if (!regionInScope(reader, code)) throw new OutOfScopeError(`Region ${code}`);
-  const region = await createRegionViewRepository(deps.db).find(code);
-  if (!region) throw new NotFoundError('REGION_NOT_FOUND', `No region ${code}.`);
-  return region;
+  return regionOf(deps, code);
 }
 
 /** The policy in force for a region's year, if any (findPolicy over the catalog). */

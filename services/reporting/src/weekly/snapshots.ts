@@ -3,6 +3,7 @@ import { isoWeekOf, previousWeek } from '@rmi/rules';
 import { type Actor, type ChangeRunner, ConflictError, ValidationError } from '@rmi/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { ReportingDeps } from '../deps.js';
+import { takenAt } from '../progress/snapshot-lookup.js';
 import type { Snapshot, SnapshotsTaken } from './snapshot-shapes.js';
 
 // A week's snapshot copies every village's counters (and special groups) of a year under the
@@ -12,41 +13,10 @@ import type { Snapshot, SnapshotsTaken } from './snapshot-shapes.js';
 
 export type SnapshotChangeRunner = ChangeRunner<ReportingDatabase>;
 
-export interface SnapshotRef {
-  id: string;
-  year: number;
-  week: string;
-  closed: boolean;
-  takenAt: string;
-}
-
 /** Who takes the closing snapshot: the service itself, on its schedule. */
 const SCHEDULE: Actor = { keyId: null, role: null, regionCode: null, department: null, requestId: 'weekly-snapshot' };
 
 type Db = Kysely<ReportingDatabase>;
-
-// database.ts declares `taken_at` as Generated<Timestamp>, which selects as the column type
-// itself: read it as the Date pg gives.
-const takenAt = (column: 'taken_at' | 's.taken_at') => sql<Date>`${sql.ref(column)}`.as('taken_at');
-
-/**
- * The snapshot of the ISO week holding `day` for a year, if one was taken; its village rows are
- * `reporting.snapshot_villages` (the same counts as `reporting.village_counters`).
- */
-export async function snapshotFor(deps: ReportingDeps, year: number, day: string): Promise<SnapshotRef | undefined> {
-  return snapshotOfWeek(deps.db, year, isoWeekOf(day));
-}
-
-/** The snapshot of a year labelled `week`, if one was taken. */
-export async function snapshotOfWeek(db: Db, year: number, week: string): Promise<SnapshotRef | undefined> {
-  const row = await db
-    .selectFrom('reporting.snapshots')
-    .select(['id', 'year', 'week', 'closed', takenAt('taken_at')])
-    .where('year', '=', year)
-    .where('week', '=', week)
-    .executeTakeFirst();
-  return row && { id: row.id, year: row.year, week: row.week, closed: row.closed, takenAt: row.taken_at.toISOString() };
-}
 
 /** The snapshots taken, newest week first; of one year, or of all. */
 export async function listSnapshots(deps: ReportingDeps, args: { year?: number | null }): Promise<Snapshot[]> {

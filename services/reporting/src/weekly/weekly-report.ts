@@ -2,10 +2,10 @@ import type { FieldError } from '@rmi/contracts';
 import { isIsoWeek, isoWeekOf, previousWeek } from '@rmi/rules';
 import type { ReportingDeps } from '../deps.js';
 import { figuresOf } from '../progress/figures.js';
+import { snapshotOfWeek } from '../progress/snapshot-lookup.js';
 import type { RegionRow } from '../regions/regions.repository.js';
 import { rankByRate, rateChange } from './ranking.js';
 import { noPolicy, policyFor, type Reader, refuse, regionFor, TOWNSHIP_CODE } from './report-checks.js';
-import { snapshotOfWeek } from './snapshots.js';
 import { createWeekFiguresRepository, type VillageCounts } from './week-figures.repository.js';
 
 export interface RankedVillage {
