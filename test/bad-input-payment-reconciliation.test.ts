@@ -1,21 +1,10 @@
 // Issue 14, part 4, on payment-reconciliation: generated requests to every route of its OpenAPI
 // document.
-import { createTestDatabase } from '@rmi/db';
-import { buildApp, testConfig } from '@rmi/service-kit';
 import t from 'tap';
 import paymentApp, { PaymentConfigSchema, SERVICE } from '../services/payment-reconciliation/src/app.js';
-import { authsFor, FUZZ_CONFIG, fuzzEveryRoute, loadPolicy } from './helpers/bad-input.js';
+import { appToFuzz, fuzzEveryRoute } from './helpers/bad-input.js';
 
-const tdb = await createTestDatabase();
-// The 2026 notice before the app is built, so its first request finds a policy in force.
-await loadPolicy(tdb.db);
-const app = await buildApp(SERVICE, paymentApp, { db: tdb.db, config: testConfig(FUZZ_CONFIG, PaymentConfigSchema) });
-t.teardown(async () => {
-  await app.close();
-  await tdb.destroy();
-});
-
-const auths = await authsFor(tdb.db);
+const { app, auths } = await appToFuzz(SERVICE, paymentApp, PaymentConfigSchema);
 
 t.test('every route answers bad input with a problem and never with a 5xx', async (t) => {
   const ops = await fuzzEveryRoute(t, app, { auths, numRuns: Number(process.env.BAD_INPUT_RUNS ?? 250) });

@@ -1,27 +1,13 @@
 // Issue 14, part 4, on reporting: generated requests to every route of its OpenAPI document, and
 // generated GraphQL documents and variables at /graphql.
-import { createTestDatabase } from '@rmi/db';
-import { buildApp, testConfig } from '@rmi/service-kit';
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import reportingApp, { SERVICE } from '../services/reporting/src/app.js';
 import { ReportingConfigSchema } from '../services/reporting/src/config.js';
 import { graphqlBodies, graphqlQueries, introspect } from './helpers/bad-graphql.js';
-import { authsFor, FUZZ_CONFIG, fuzzEveryRoute, loadPolicy } from './helpers/bad-input.js';
+import { appToFuzz, fuzzEveryRoute } from './helpers/bad-input.js';
 
-const tdb = await createTestDatabase();
-// The 2026 notice before the app is built, so its first request finds a policy in force.
-await loadPolicy(tdb.db);
-const app = await buildApp(SERVICE, reportingApp, {
-  db: tdb.db,
-  config: testConfig({ ...FUZZ_CONFIG, SNAPSHOT_CHECK_MS: '0' }, ReportingConfigSchema),
-});
-t.teardown(async () => {
-  await app.close();
-  await tdb.destroy();
-});
-
-const auths = await authsFor(tdb.db);
+const { app, auths } = await appToFuzz(SERVICE, reportingApp, ReportingConfigSchema, { SNAPSHOT_CHECK_MS: '0' });
 
 const county = auths[1] ?? {};
 

@@ -1,23 +1,9 @@
 // Issue 14, part 4, on subsidy-identity: generated requests to every route of its OpenAPI document.
-import { createTestDatabase } from '@rmi/db';
-import { buildApp, testConfig } from '@rmi/service-kit';
 import t from 'tap';
 import subsidyIdentityApp, { SERVICE, SubsidyIdentityConfigSchema } from '../services/subsidy-identity/src/app.js';
-import { authsFor, FUZZ_CONFIG, fuzzEveryRoute, loadPolicy } from './helpers/bad-input.js';
+import { appToFuzz, fuzzEveryRoute } from './helpers/bad-input.js';
 
-const tdb = await createTestDatabase();
-// The 2026 notice before the app is built, so its first request finds a policy in force.
-await loadPolicy(tdb.db);
-const app = await buildApp(SERVICE, subsidyIdentityApp, {
-  db: tdb.db,
-  config: testConfig(FUZZ_CONFIG, SubsidyIdentityConfigSchema),
-});
-t.teardown(async () => {
-  await app.close();
-  await tdb.destroy();
-});
-
-const auths = await authsFor(tdb.db);
+const { tdb, app, auths } = await appToFuzz(SERVICE, subsidyIdentityApp, SubsidyIdentityConfigSchema);
 
 t.test('every route answers bad input with a problem and never with a 5xx', async (t) => {
   const ops = await fuzzEveryRoute(t, app, { auths, numRuns: Number(process.env.BAD_INPUT_RUNS ?? 250) });

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createPolicyStore, type Db } from '@rmi/db';
+import { createPolicyStore, createTestDatabase, type Db, type TestDatabase } from '@rmi/db';
 import { inlineRow, sheetXml, xlsxWorkbook } from '@rmi/ingest/testing';
 import { checkCharacter, PolicyDocumentSchema } from '@rmi/rules';
-import { createTestKey } from '@rmi/service-kit';
+import { type AppOptions, type BaseConfig, buildApp, createTestKey, testConfig } from '@rmi/service-kit';
 import fc from 'fast-check';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import type { Test } from 'tap';
+import type { FastifyInstance, FastifyPluginAsync, InjectOptions } from 'fastify';
+import t, { type Test } from 'tap';
+import type { z } from 'zod';
 
 // Bad input at scale (issue 14, part 4): every operation a service documents at /docs/json gets
 // generated requests, loosely shaped by its own schemas and deliberately wrong. What must hold for
@@ -663,6 +664,30 @@ export async function loadPolicy(db: Db): Promise<void> {
 
 /** Limits a fuzzing run would otherwise trip over at once: it is one client sending thousands. */
 export const FUZZ_CONFIG = { RATE_LIMIT_PER_MINUTE: '10000000', AUTH_FAILURES_PER_MINUTE: '10000000' };
+
+/**
+ * A service built as server.ts builds it, on a fresh test database holding the invented 2026
+ * notice (loaded before the app, so its first request finds a policy in force), with a key of
+ * every role; torn down with the test file.
+ */
+export async function appToFuzz<S extends z.ZodObject>(
+  service: string,
+  plugin: FastifyPluginAsync<AppOptions<z.infer<S> & BaseConfig>>,
+  schema: S,
+  config: Record<string, string> = {},
+): Promise<{ tdb: TestDatabase; app: FastifyInstance; auths: Array<Record<string, string>> }> {
+  const tdb = await createTestDatabase();
+  await loadPolicy(tdb.db);
+  const app = await buildApp(service, plugin, {
+    db: tdb.db,
+    config: testConfig({ ...FUZZ_CONFIG, ...config }, schema) as z.infer<S> & BaseConfig,
+  });
+  t.teardown(async () => {
+    await app.close();
+    await tdb.destroy();
+  });
+  return { tdb, app, auths: await authsFor(tdb.db) };
+}
 
 export interface FuzzOptions {
   /** Authorization headers to send (an empty object sends none). */
