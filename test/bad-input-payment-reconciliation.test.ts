@@ -37,4 +37,25 @@ t.test('regressions found by the generated requests', async (t) => {
   );
   const alerts = await app.inject({ url: '/v1/cash-alerts', headers: collector });
   t.equal(alerts.statusCode, 200);
+  // A receipt of the year 286: its day, "286-09-07", failed the event's own schema (500).
+  const ancient = await app.inject({
+    method: 'POST',
+    url: '/v1/cash-receipts',
+    headers: collector,
+    payload: {
+      receiptNumber: 'R-OLD-1',
+      idNumber: '500230194001010004',
+      year: 2025,
+      tier: 1,
+      amountFen: 1,
+      receivedAt: '0286-09-07T15:09:47.505Z',
+      signedByPayer: true,
+      signedByCollector: true,
+    },
+  });
+  t.equal(ancient.statusCode, 400);
+  t.ok(
+    ancient.json().errors?.some((e: { path: string }) => e.path === 'body.receivedAt'),
+    'the instant is what is refused',
+  );
 });

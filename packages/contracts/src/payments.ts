@@ -14,7 +14,12 @@ const TierSchema = z.union([z.literal(1), z.literal(2)]);
 // JSON number holds exactly.
 const MAX_PAYMENT_FEN = 100_000_000;
 const FenSchema = z.number().int().nonnegative().max(MAX_PAYMENT_FEN);
-const InstantSchema = z.iso.datetime({ offset: true }).describe('an instant, ISO 8601 with offset (Z or +08:00)');
+const InstantSchema = z.iso
+  .datetime({ offset: true })
+  // Its Asia/Shanghai day is stored and published as YYYY-MM-DD: years of four digits, and none
+  // before resident insurance existed.
+  .refine((s) => s >= '1900' && s < '9999', 'an instant from 1900 to 9998')
+  .describe('an instant, ISO 8601 with offset (Z or +08:00)');
 const FormatSchema = z.enum(['json', 'csv', 'xlsx']).default('json');
 const PageLimitSchema = z.coerce.number().int().min(1).max(1000).default(100);
 

@@ -19,15 +19,20 @@ export async function waitFor<T>(
 
 /**
  * Waits until every event recorded in `<schema>.outbox` is past the delivery horizon. Test
- * databases share one server, and a transaction left open in another database holds the horizon
- * back for a moment.
+ * databases share one server, and the horizon is the server's: a transaction open in another
+ * test's database (a large import, a killed service's session not yet ended) holds it back for as
+ * long as it runs, hence the long wait.
  */
-export async function settleOutbox(db: Kysely<any>, schema: string): Promise<void> {
-  await waitFor('events past the delivery horizon', async () => {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema, 'outbox')}
-      where xid >= pg_snapshot_xmin(pg_current_snapshot())`.execute(db);
-    return rows[0]?.n === 0;
-  });
+export async function settleOutbox(db: Kysely<any>, schema: string, timeoutMs = 120_000): Promise<void> {
+  await waitFor(
+    'events past the delivery horizon',
+    async () => {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema, 'outbox')}
+        where xid >= pg_snapshot_xmin(pg_current_snapshot())`.execute(db);
+      return rows[0]?.n === 0;
+    },
+    timeoutMs,
+  );
 }
 
 /** A log that keeps every entry as a JSON line, to check what a failure writes (and that no secret is in it). */
