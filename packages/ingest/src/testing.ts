@@ -1,5 +1,5 @@
 import { constants, crc32, deflateRawSync } from 'node:zlib';
-import ExcelJS from 'exceljs';
+import { loadExcel } from './xlsx-writer.js';
 
 // Workbooks for tests, honest or hostile, made in memory. The zip is written by hand so a test can
 // say anything an attacker can: sizes that lie, thousands of entries, a part that inflates to
@@ -166,6 +166,7 @@ export function xlsxWorkbook(parts: WorkbookParts): Buffer {
  * `includeEmpty` keeps blank rows in their place.
  */
 export async function readWorkbook(file: Buffer, options: { includeEmpty?: boolean } = {}) {
+  const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(file as unknown as ArrayBuffer);
   const sheet = workbook.worksheets[0];

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import ExcelJS from 'exceljs';
 import { spreadsheetCell } from './csv-writer.js';
 
 // XLSX downloads (diffs, rosters) written as they are read: exceljs's streaming WorkbookWriter
@@ -47,6 +46,20 @@ const SHEET_NAME_FORBIDDEN = /[[\]:*?/\\]/g;
 
 const columnOf = (c: string | XlsxColumn): XlsxColumn => (typeof c === 'string' ? { header: c } : c);
 
+type ExcelJs = typeof import('exceljs');
+type WorkbookWriter = InstanceType<ExcelJs['stream']['xlsx']['WorkbookWriter']>;
+type Worksheet = ReturnType<WorkbookWriter['addWorksheet']>;
+
+let excel: Promise<ExcelJs> | undefined;
+/**
+ * exceljs takes most of a second of CPU to load: it is loaded for the first workbook written, not
+ * by every process that imports this package (each service, each test file).
+ */
+export function loadExcel(): Promise<ExcelJs> {
+  excel ??= import('exceljs').then((m) => (m as ExcelJs & { default?: ExcelJs }).default ?? m);
+  return excel;
+}
+
 /**
  * One cell as written: text through `spreadsheetCell` (a value that would start a formula gets a
  * leading `'`, the rule of every file the project writes), numbers as numbers unless the column
@@ -67,24 +80,28 @@ export function xlsxCell(value: unknown, type: XlsxColumn['type'] = 'auto'): str
  */
 export function createXlsxWriter(output: Writable, options: XlsxWriterOptions): XlsxWriter {
   const columns = options.columns.map(columnOf);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: output,
-    useStyles: true,
-    useSharedStrings: false,
+  let sheet: Worksheet | undefined;
+  let workbook: WorkbookWriter | undefined;
+  // The workbook is opened once exceljs has loaded; a row waits for that only while it has not.
+  const opened = loadExcel().then((ExcelJS) => {
+    workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+    const name = (options.sheetName ?? 'Sheet1').replace(SHEET_NAME_FORBIDDEN, ' ').slice(0, 31) || 'Sheet1';
+    sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
+    sheet.columns = columns.map((c, i) => ({
+      key: `c${i}`,
+      width: c.width ?? Math.min(40, Math.max(10, [...c.header].length * 2 + 2)),
+      // A text column stays text when someone edits a cell: Excel keeps `@` cells as typed.
+      ...(c.type === 'text' ? { style: { numFmt: '@' } } : {}),
+    }));
+    // Headers are written as text too: they may come from an upload (an errors download).
+    const header = sheet.getRow(1);
+    header.values = columns.map((c) => xlsxCell(c.header, 'text') ?? '');
+    header.font = { bold: true };
+    header.commit();
+    return { workbook, sheet };
   });
-  const name = (options.sheetName ?? 'Sheet1').replace(SHEET_NAME_FORBIDDEN, ' ').slice(0, 31) || 'Sheet1';
-  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = columns.map((c, i) => ({
-    key: `c${i}`,
-    width: c.width ?? Math.min(40, Math.max(10, [...c.header].length * 2 + 2)),
-    // A text column stays text when someone edits a cell: Excel keeps `@` cells as typed.
-    ...(c.type === 'text' ? { style: { numFmt: '@' } } : {}),
-  }));
-  // Headers are written as text too: they may come from an upload (an errors download).
-  const header = sheet.getRow(1);
-  header.values = columns.map((c) => xlsxCell(c.header, 'text') ?? '');
-  header.font = { bold: true };
-  header.commit();
+  // Not yet awaited by anyone: a failure to load is thrown by the first row or by finish().
+  opened.catch(() => {});
 
   let rowNumber = 1;
   let written = 0;
@@ -100,7 +117,7 @@ export function createXlsxWriter(output: Writable, options: XlsxWriterOptions): 
    * internals to change, this is 0 and only the output paces the writer.)
    */
   function pendingBytes(): number {
-    const pipes = (sheet as unknown as { stream?: { pipes?: unknown } }).stream?.pipes;
+    const pipes = (sheet as unknown as { stream?: { pipes?: unknown } } | undefined)?.stream?.pipes;
     if (!Array.isArray(pipes)) return 0;
     // The zip's entry streams come from the readable-stream package, which predates
     // `writableLength`: their states are read directly.
@@ -128,15 +145,16 @@ export function createXlsxWriter(output: Writable, options: XlsxWriterOptions): 
   return {
     async addRow(cells) {
       if (failed) throw failed;
-      const row = sheet.getRow(++rowNumber);
+      const row = (sheet ?? (await opened).sheet).getRow(++rowNumber);
       row.values = columns.map((c, i) => xlsxCell(cells[i], c.type));
       row.commit();
       if (++written % ROWS_PER_TURN === 0) await pace();
     },
     async finish() {
       if (failed) throw failed;
-      sheet.commit();
-      await workbook.commit();
+      const open = sheet && workbook ? { sheet, workbook } : await opened;
+      open.sheet.commit();
+      await open.workbook.commit();
     },
   };
 }
