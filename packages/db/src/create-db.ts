@@ -69,6 +69,11 @@ export function createPool(url: string, options: CreateDbOptions = {}): pg.Pool 
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor a checked-out one: pg-pool listens for errors only while a client is idle, so a client held
+  // between two statements (a transaction, an import's session) whose connection the server ends
+  // would raise an uncaught 'error' and stop the service. Its next query fails instead (a 503), and
+  // the pool drops it when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   // pg reports a full pool with a bare Error; callers need to tell it from a broken query.
   const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
   pool.connect = ((callback?: unknown) => {

@@ -31,7 +31,14 @@ export function databaseTrouble(err: unknown): 'busy' | 'unavailable' | undefine
   if (BUSY.has(code)) return 'busy';
   if (UNAVAILABLE.has(code) || NETWORK.has(code)) return 'unavailable';
   const message = typeof e?.message === 'string' ? e.message : '';
-  if (message === 'Connection terminated unexpectedly' || message.startsWith('Connection terminated'))
+  // The first two when the connection ends under a query, the last two for a query on a client whose
+  // connection had already ended (between two statements of a transaction).
+  if (
+    message === 'Connection terminated unexpectedly' ||
+    message.startsWith('Connection terminated') ||
+    message === 'Client has encountered a connection error and is not queryable' ||
+    message === 'Client was closed and is not queryable'
+  )
     return 'unavailable';
   return undefined;
 }
