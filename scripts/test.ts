@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   const external = process.env.DATABASE_URL;
   const server = external
     ? { adminUrl: external, stop: async () => {} }
-    : await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg-test') });
+    : await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg-test'), disposable: true });
   console.log(`# database: ${external ? 'DATABASE_URL' : 'embedded PostgreSQL under .data/pg-test'}`);
   const prefix = 'rmi_test_';
   const template = `${prefix}${randomBytes(3).toString('hex')}`;

@@ -6,7 +6,7 @@ import { appToFuzz, fuzzEveryRoute } from './helpers/bad-input.js';
 const { app, auths } = await appToFuzz(SERVICE, enrollmentApp, EnrollmentConfigSchema);
 
 t.test('every route answers bad input with a problem and never with a 5xx', async (t) => {
-  const ops = await fuzzEveryRoute(t, app, { auths, numRuns: Number(process.env.BAD_INPUT_RUNS ?? 150) });
+  const ops = await fuzzEveryRoute(t, app, { auths, numRuns: Number(process.env.BAD_INPUT_RUNS ?? 250) });
   t.ok(ops.length > 30, `${ops.length} operations`);
 });
 

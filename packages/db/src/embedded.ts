@@ -37,7 +37,15 @@ export interface EmbeddedOptions {
    * server on every signal it may get.
    */
   ownProcessGroup?: boolean;
+  /**
+   * A throwaway cluster (the test suite's): commits and checkpoints are not flushed to disk. A
+   * crash of the machine may lose it, which for test databases recreated every run costs nothing.
+   */
+  disposable?: boolean;
 }
+
+/** What a disposable cluster does without: waiting for the disk. */
+const DISPOSABLE = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 
 /** A free TCP port on loopback, for servers that must not collide with the system PostgreSQL. */
 export async function freePort(): Promise<number> {
@@ -96,7 +104,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const server = await startServer(binaries, cluster, {
     port,
     // TCP on loopback only; no socket file that could collide with a system server.
-    flags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    flags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      ...(options.disposable ? DISPOSABLE : []),
+    ],
     account,
     log,
     detached: options.ownProcessGroup ?? false,
