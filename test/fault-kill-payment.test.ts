@@ -208,13 +208,11 @@ t.test(
     await restart();
     const read = await fetch(`${payment.url}/v1/payment-imports/${orphan?.id}`, { headers: tax.headers });
     t.equal(read.status, 200);
-    t.match(await read.json(), { status: 'failed', finishedAt: String }, 'once a service is back it reads failed');
-    const stored = await db
-      .selectFrom('payment.imports')
-      .select('failure')
-      .where('id', '=', orphan?.id as string)
-      .executeTakeFirst();
-    t.equal(stored?.failure, 'IMPORT_INTERRUPTED', 'stored as interrupted');
+    t.match(
+      await read.json(),
+      { status: 'failed', failure: 'IMPORT_INTERRUPTED', finishedAt: String },
+      'once a service is back it reads failed, interrupted',
+    );
 
     const again = await postTaxExport();
     t.equal(again.status, 201, JSON.stringify(again.body).slice(0, 300));

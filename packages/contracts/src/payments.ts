@@ -193,6 +193,12 @@ export const PaymentImportAnswerSchema = z.object({
   counts: PaymentImportCountsSchema,
   errors: z.array(PaymentRowErrorSchema).describe('the first 1000 row errors; errorsUrl has them all'),
   errorsUrl: z.string(),
+  failure: z
+    .string()
+    .nullable()
+    .describe(
+      'why a failed or rejected import recorded nothing: IMPORT_INTERRUPTED (its service stopped mid-import), IMPORT_FAILED, or the refusal’s code',
+    ),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });

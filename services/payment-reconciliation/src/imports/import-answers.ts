@@ -34,6 +34,7 @@ export function toAnswer(row: ImportRow, errors: PaymentRowError[]): PaymentImpo
     counts: { ...ZERO_COUNTS, ...(row.counts as Partial<PaymentImportCounts>) },
     errors,
     errorsUrl: `${IMPORTS_PATH}/${row.id}/errors`,
+    failure: row.status === 'failed' || row.status === 'rejected' ? (row.failure ?? null) : null,
     createdAt: new Date(row.created_at).toISOString(),
     finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
   };
