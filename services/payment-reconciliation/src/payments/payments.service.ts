@@ -35,6 +35,10 @@ export function createPaymentsService(db: PaymentDb, change: RunChange) {
     return toPayment((await payments.find(paymentId)) as PaymentWithReversal);
   }
 
+  // Channels are only ever added (migration 20261202090000_payments): one found once is kept, so a
+  // collector's payment costs no look-up; an unknown code is asked again every time.
+  const knownChannels = new Set<string>();
+
   return Object.freeze({
     /**
      * 201 (`created`) for a new payment; the first payment's answer for the same Idempotency-Key
@@ -49,10 +53,13 @@ export function createPaymentsService(db: PaymentDb, change: RunChange) {
       const villageCode = await villageOfNewPayment(actor, body.villageCode, () =>
         payments.enrolmentVillage(body.idNumber, body.year),
       );
-      if (!(await payments.channelExists(body.channel))) {
-        throw new UnprocessableError('UNKNOWN_CHANNEL', `No payment channel ${body.channel}; see GET /v1/channels.`, {
-          errors: [{ path: 'body.channel', message: 'not a code of GET /v1/channels' }],
-        });
+      if (!knownChannels.has(body.channel)) {
+        if (!(await payments.channelExists(body.channel))) {
+          throw new UnprocessableError('UNKNOWN_CHANNEL', `No payment channel ${body.channel}; see GET /v1/channels.`, {
+            errors: [{ path: 'body.channel', message: 'not a code of GET /v1/channels' }],
+          });
+        }
+        knownChannels.add(body.channel);
       }
       const outcome = await change(actor, (c) =>
         recordPayment(c, {
