@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { poolOf } from '@rmi/db';
 import type autocannon from 'autocannon';
-import { type RunningService, startService } from '../../test/helpers/services.js';
+import { type RunningService, startService } from '../../scripts/lib/service-processes.js';
 import { type BenchContext, resultLine, seconds, table } from '../harness.js';
 import { BARE_TABLE, CREATE_BARE_TABLES } from './bare-table.js';
 import { cpuSeconds, runQueueSeconds } from './cpu-time.js';

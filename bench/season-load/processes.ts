@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '@rmi/db';
-import { root } from '../../test/helpers/services.js';
+import { root } from '../../scripts/lib/service-processes.js';
 
 export interface BareProcess {
   url: string;
