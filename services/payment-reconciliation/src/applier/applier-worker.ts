@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type EnrollmentClient, type PaymentBatchItemInput, ServiceError } from '@rmi/clients';
 import type { PaymentBatchResult } from '@rmi/contracts';
 import { createDrainLoop } from '@rmi/outbox';
@@ -171,7 +172,9 @@ export function createApplier(options: ApplierOptions): Applier {
   async function reversalRound(): Promise<Round> {
     const claimed = await claimDueReversals(db, Math.min(batchSize, REVERSALS_PER_ROUND), timeoutMs);
     if (claimed.length === 0) return { claimed: 0, failed: false };
+    // One deadline for the round's calls; each call listens on it (Node warns past 10 listeners).
     const signal = AbortSignal.timeout(timeoutMs);
+    setMaxListeners(claimed.length + 1, signal);
     const answers = await eachLimited(claimed, REVERSAL_CALLS, (r) => tell(r, signal));
     await writeReversalAnswers(
       db,
