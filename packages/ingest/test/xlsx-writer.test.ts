@@ -92,7 +92,7 @@ t.test('our own reader reads the file too, header first', async (t) => {
   ]);
 });
 
-t.test('the writer waits for deflate and for the reader: 300,000 rows stay bounded in memory', async (t) => {
+t.test('the writer waits for deflate and for the reader: 100,000 rows stay bounded in memory', async (t) => {
   let received = 0;
   const sink = (delayMs: number) =>
     new Writable({
@@ -120,14 +120,14 @@ t.test('the writer waits for deflate and for the reader: 300,000 rows stay bound
     const before = buffers();
     let peak = before;
     const writer = createXlsxWriter(output, { columns: [{ header: '身份证号码', type: 'text' }, '姓名', '村'] });
-    for (let i = 0; i < 300_000; i++) {
+    for (let i = 0; i < 100_000; i++) {
       await writer.addRow([`5002302000010${String(i).padStart(5, '0')}`, `姓名${i}`, '南江村村民委员会']);
-      if (i % 50_000 === 0) peak = Math.max(peak, buffers());
+      if (i % 20_000 === 0) peak = Math.max(peak, buffers());
     }
     await writer.finish();
     await new Promise<void>((resolve) => (output.writableFinished ? resolve() : output.once('finish', resolve)));
-    t.ok(received > 5_000_000, `the whole file was written (${received} bytes)`);
-    // The sheet's XML alone is about 40 MB.
+    t.ok(received > 1_600_000, `the whole file was written (${received} bytes)`);
+    // The sheet's XML alone is about 13 MB, three times the bound.
     const grown = (peak - before) / 1024 / 1024;
     t.ok(grown < 4, `reader taking ${delayMs} ms a chunk: buffers grew by ${grown.toFixed(1)} MB at most`);
   }
