@@ -3,14 +3,15 @@
 // IMPORT_INTERRUPTED once a service is back, and the same file uploaded again applies in full.
 // Reporting runs as a process of its own and enrollment's outbox delivers to it throughout: after
 // the re-upload its counters hold the file's enrolments exactly once.
-import { createTestDatabase } from '@rmi/db';
+
 import { waitFor } from '@rmi/outbox/testing';
-import { createTestKey } from '@rmi/service-kit';
+
 import t from 'tap';
 import { request } from 'undici';
 import {
   countersCheck,
   deliveredOnce,
+  faultRig,
   holdOpen,
   kill9,
   launch,
@@ -23,28 +24,15 @@ import {
   sessionsOf,
   since,
   statementAtWork,
-  stop,
   villageCounters,
   villagesOf,
 } from './helpers/faults.js';
-import type { RunningService } from './helpers/services.js';
 
 const TOWNSHIP = '500230209'; // 栗子乡
 const YEAR = 2025;
 const ROWS = 5_000;
 
-const started = performance.now();
-const tdb = await createTestDatabase();
-const db = tdb.db;
-const running: RunningService[] = [];
-t.teardown(async () => {
-  for (const s of running) await stop(s);
-  await tdb.destroy();
-});
-
-const admin = await createTestKey(db, 'admin');
-const service = await createTestKey(db, 'service');
-const office = await createTestKey(db, 'township-operator', { regionCode: TOWNSHIP });
+const { started, tdb, db, running, admin, service, office } = await faultRig(TOWNSHIP);
 const people = registrants(ROWS, await villagesOf(db, TOWNSHIP));
 const ids = people.map((p) => p.idNumber);
 const file = registrationCsv(people);

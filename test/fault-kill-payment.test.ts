@@ -4,7 +4,7 @@
 // reads failed"); a run is one transaction too, so no run and no item of it is stored. Both run
 // again in full, the applier takes every payment to enrollment once, and the import's events reach
 // reporting's counters once.
-import { createTestDatabase } from '@rmi/db';
+
 import { waitFor } from '@rmi/outbox/testing';
 import { createTestKey } from '@rmi/service-kit';
 import { sql } from 'kysely';
@@ -14,6 +14,7 @@ import { csvOf, TAX_HEADER, taxCells } from '../services/payment-reconciliation/
 import {
   countersCheck,
   deliveredOnce,
+  faultRig,
   holdOpen,
   kill9,
   launch,
@@ -25,10 +26,8 @@ import {
   sessionsOf,
   since,
   statementAtWork,
-  stop,
   villagesOf,
 } from './helpers/faults.js';
-import type { RunningService } from './helpers/services.js';
 
 const TOWNSHIP = '500230209'; // 栗子乡
 const YEAR = 2025;
@@ -36,18 +35,7 @@ const YEAR = 2025;
 // depend on the file's size (a competing write holds the statement at work, see holdOpen).
 const ROWS = 1_000;
 
-const started = performance.now();
-const tdb = await createTestDatabase();
-const db = tdb.db;
-const running: RunningService[] = [];
-t.teardown(async () => {
-  for (const s of running) await stop(s);
-  await tdb.destroy();
-});
-
-const admin = await createTestKey(db, 'admin');
-const service = await createTestKey(db, 'service');
-const office = await createTestKey(db, 'township-operator', { regionCode: TOWNSHIP });
+const { started, tdb, db, running, admin, service, office } = await faultRig(TOWNSHIP);
 const tax = await createTestKey(db, 'department-feed', { department: 'tax', regionCode: '500230' });
 const people = registrants(ROWS, await villagesOf(db, TOWNSHIP), 100_000);
 

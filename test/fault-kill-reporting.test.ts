@@ -3,15 +3,16 @@
 // one transaction; a rebuild is one transaction). The publishers' outboxes deliver again once it is
 // back (their cursors moved only past batches answered 2xx): every event is kept once, the counters
 // equal the GROUP BY over the views, and a rebuild cut short left nothing of itself.
-import { createTestDatabase } from '@rmi/db';
+
 import { waitFor } from '@rmi/outbox/testing';
-import { createTestKey } from '@rmi/service-kit';
+
 import { sql } from 'kysely';
 import t from 'tap';
 import {
   countersCheck,
   createForwarder,
   deliveredOnce,
+  faultRig,
   holdOpen,
   kill9,
   launch,
@@ -23,31 +24,18 @@ import {
   sessionsOf,
   since,
   statementAtWork,
-  stop,
   villagesOf,
 } from './helpers/faults.js';
-import type { RunningService } from './helpers/services.js';
 
 const TOWNSHIP = '500230209'; // 栗子乡
 const YEAR = 2025;
 const PERSONS = 600;
 const PAYMENTS = 120;
 
-const started = performance.now();
-const tdb = await createTestDatabase();
-const db = tdb.db;
-const running: RunningService[] = [];
+const { started, tdb, db, running, closers, admin, service, office } = await faultRig(TOWNSHIP);
 // The publishers reach reporting through this, as through a load balancer: reporting comes back on another port.
 const front = await createForwarder();
-t.teardown(async () => {
-  for (const s of running) await stop(s);
-  await front.close();
-  await tdb.destroy();
-});
-
-const admin = await createTestKey(db, 'admin');
-const service = await createTestKey(db, 'service');
-const office = await createTestKey(db, 'township-operator', { regionCode: TOWNSHIP });
+closers.push(() => front.close());
 const people = registrants(PERSONS, await villagesOf(db, TOWNSHIP), 300_000);
 const payers = people.slice(0, PAYMENTS);
 

@@ -3,11 +3,34 @@
 // for a load balancer in front of a service that is restarted on another port, registration files
 // of generated people, and the checks that every event reached reporting exactly once.
 import net from 'node:net';
-import type { Db } from '@rmi/db';
+import { createTestDatabase, type Db } from '@rmi/db';
 import { settleOutbox, waitFor } from '@rmi/outbox/testing';
 import { checkCharacter } from '@rmi/rules';
+import { createTestKey } from '@rmi/service-kit';
 import { sql } from 'kysely';
+import t from 'tap';
 import { type RunningService, startService } from './services.js';
+
+/**
+ * A fault test's database and keys (admin, service, the township's office). When the test file
+ * ends, the services pushed on `running` are stopped, then each of `closers` runs, then the
+ * database is dropped.
+ */
+export async function faultRig(township: string) {
+  const started = performance.now();
+  const tdb = await createTestDatabase();
+  const running: RunningService[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  t.teardown(async () => {
+    for (const s of running) await stop(s);
+    for (const close of closers) await close();
+    await tdb.destroy();
+  });
+  const admin = await createTestKey(tdb.db, 'admin');
+  const service = await createTestKey(tdb.db, 'service');
+  const office = await createTestKey(tdb.db, 'township-operator', { regionCode: township });
+  return { started, tdb, db: tdb.db, running, closers, admin, service, office };
+}
 
 /**
  * startService, and the process killed when this test process exits however it ends (a test
