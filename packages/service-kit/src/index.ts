@@ -9,7 +9,7 @@ export * from './errors.js';
 export { fastResponseSerializer, useJsonSchemaCompilers } from './json-schema-compilers.js';
 export { createServer, default as serviceKit, type ServiceKitOptions, serverOptions, VERSION } from './kit.js';
 export * from './policy-catalog.js';
-export { clientErrorCode, PROBLEM_CONTENT_TYPE, sendProblem } from './problem-handler.js';
+export { clientErrorCode, PROBLEM_CONTENT_TYPE, replyWithProblem, sendProblem } from './problem-handler.js';
 export { sendDownload } from './send-download.js';
 export * from './server.js';
 // The route option `config.upload` (a module augmentation of fastify) travels with this type.

@@ -81,44 +81,52 @@ function validationErrors(error: FastifyError): FieldError[] {
   });
 }
 
-async function problemHandler(app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      if (typeof error.extra.retryAfterSeconds === 'number')
-        reply.header('retry-after', String(error.extra.retryAfterSeconds));
-      return sendProblem(reply, request, error.status, error.code, error.message, error.extra);
-    }
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      return sendProblem(reply, request, 400, 'VALIDATION_FAILED', 'The request has invalid fields.', {
-        errors: validationErrors(error),
-      });
-    }
-    const trouble = databaseTrouble(error);
-    if (trouble) {
-      // One line at warn, without the query: enough for an operator to see load shedding happen.
-      request.log.warn(
-        { code: (error as { code?: unknown }).code, reason: trouble, message: error.message },
-        trouble === 'busy' ? 'database busy: request shed' : 'database unavailable',
-      );
-      reply.header('retry-after', trouble === 'busy' ? '1' : '5');
-      return trouble === 'busy'
-        ? sendProblem(reply, request, 503, 'DATABASE_BUSY', 'The database is busy; retry shortly.')
-        : sendProblem(reply, request, 503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached; retry shortly.');
-    }
-    if (!isResponseSerializationError(error) && error.statusCode && error.statusCode < 500) {
-      return sendProblem(reply, request, error.statusCode, clientErrorCode(error), error.message);
-    }
-    // Anything else may carry database or stack details: log it whole, answer generically.
-    request.log.error({ err: error }, 'unexpected error');
-    return sendProblem(
-      reply,
-      request,
-      500,
-      'INTERNAL_ERROR',
-      'An unexpected error occurred. Quote the request id when reporting it.',
+/**
+ * Every error a route throws, answered as problem+json: ours with their code, bad fields listed,
+ * database trouble as 503 with `Retry-After`, a framework's client errors with our code, anything
+ * else 500 with the message withheld. Exported for scopes with an error handler of their own
+ * (GraphQL), so what is not theirs is answered as everywhere else.
+ */
+export function replyWithProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof AppError) {
+    if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (typeof error.extra.retryAfterSeconds === 'number')
+      reply.header('retry-after', String(error.extra.retryAfterSeconds));
+    return sendProblem(reply, request, error.status, error.code, error.message, error.extra);
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return sendProblem(reply, request, 400, 'VALIDATION_FAILED', 'The request has invalid fields.', {
+      errors: validationErrors(error),
+    });
+  }
+  const trouble = databaseTrouble(error);
+  if (trouble) {
+    // One line at warn, without the query: enough for an operator to see load shedding happen.
+    request.log.warn(
+      { code: (error as { code?: unknown }).code, reason: trouble, message: error.message },
+      trouble === 'busy' ? 'database busy: request shed' : 'database unavailable',
     );
-  });
+    reply.header('retry-after', trouble === 'busy' ? '1' : '5');
+    return trouble === 'busy'
+      ? sendProblem(reply, request, 503, 'DATABASE_BUSY', 'The database is busy; retry shortly.')
+      : sendProblem(reply, request, 503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached; retry shortly.');
+  }
+  if (!isResponseSerializationError(error) && error.statusCode && error.statusCode < 500) {
+    return sendProblem(reply, request, error.statusCode, clientErrorCode(error), error.message);
+  }
+  // Anything else may carry database or stack details: log it whole, answer generically.
+  request.log.error({ err: error }, 'unexpected error');
+  return sendProblem(
+    reply,
+    request,
+    500,
+    'INTERNAL_ERROR',
+    'An unexpected error occurred. Quote the request id when reporting it.',
+  );
+}
+
+async function problemHandler(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler(replyWithProblem);
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, 404, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),

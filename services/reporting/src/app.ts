@@ -4,7 +4,7 @@ import {
   type BaseConfig,
   createChangeRunner,
   createPolicyCatalog,
-  principalOf,
+  type Principal,
   requireRole,
   sendProblem,
   serviceKit,
@@ -68,7 +68,9 @@ async function graphql(app: FastifyInstance, opts: { deps: ReportingDeps; limits
     // A query is compiled to JavaScript (graphql-jit) the second time it is seen: dashboards send
     // the same few documents again and again.
     jit: 1,
-    context: (request): Context => ({ principal: principalOf(request), deps: opts.deps, regions }),
+    // mercurius also builds a context to answer an error, a failed key check included (the
+    // database down): there is no principal then, and no resolver runs to need one.
+    context: (request): Context => ({ principal: request.principal as Principal, deps: opts.deps, regions }),
   });
   app.graphql.addHook('preExecution', costLimitHook(opts.limits.GRAPHQL_MAX_COST));
 }

@@ -1,6 +1,6 @@
 import { maskIdNumbersIn } from '@rmi/rules';
-import { clientErrorCode, sendProblem } from '@rmi/service-kit';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { replyWithProblem, sendProblem } from '@rmi/service-kit';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type GraphQLError, GraphQLError as GraphQLErrorClass } from 'graphql';
 import mercurius from 'mercurius';
 
@@ -18,24 +18,25 @@ const MERCURIUS_CODES: Record<string, string> = {
 };
 
 /**
- * Errors thrown in the GraphQL scope outside execution. What fastify refuses on the way in (a body
- * that is not JSON, too large, of another type) and what mercurius refuses by method (GET of a
- * mutation) is the request's fault, not the document's: answered as problem+json with the code
- * every other route gives it. A document refused by validation or by its cost, or anything else, is
- * answered as GraphQL through the formatter.
+ * Errors thrown in the GraphQL scope outside execution. A document refused by validation or by
+ * its cost carries GraphQL's shape (`extensions`, or mercurius' validation error) and is answered
+ * as GraphQL through the formatter. Everything else is not the document's: what fastify refuses on
+ * the way in (a body that is not JSON, too large, of another type), GET of a mutation, a key that
+ * cannot be checked because the database is down. That is answered as problem+json, as every other
+ * route answers it (503 `DATABASE_UNAVAILABLE`, 415, 413 …).
  */
 export async function handleGraphqlError(
-  error: Error & { code?: unknown; statusCode?: unknown },
+  error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const status = error.statusCode;
-  // Ours and graphql's carry `extensions` (a cost refusal, a resolver's code): those stay GraphQL.
-  const framework = !('extensions' in error) && error.code !== REFUSED;
-  if (framework && typeof status === 'number' && status >= 400 && status < 500) {
-    const code = (typeof error.code === 'string' && MERCURIUS_CODES[error.code]) || clientErrorCode(error);
-    if (status === 405) reply.header('allow', 'POST');
-    sendProblem(reply, request, status, code, error.message);
+  const graphql = error instanceof GraphQLErrorClass || 'extensions' in error || error.code === REFUSED;
+  if (!graphql) {
+    const code = typeof error.code === 'string' ? MERCURIUS_CODES[error.code] : undefined;
+    if (code && error.statusCode) {
+      if (error.statusCode === 405) reply.header('allow', 'POST');
+      sendProblem(reply, request, error.statusCode, code, error.message);
+    } else replyWithProblem(error, request, reply);
     return;
   }
   const graphqlError =
