@@ -7,7 +7,7 @@
 //   record a payment, as plain SQL: the channel looked up on the pool, then BEGIN, the payment,
 //   an audit row, an event, COMMIT on one connection, so the cost of those round trips shows apart
 //   from the framework around them.
-import { RecordPaymentBodySchema } from '@rmi/contracts';
+import { type RecordPaymentBody, RecordPaymentBodySchema } from '@rmi/contracts';
 import { createPool } from '@rmi/db';
 import Fastify from 'fastify';
 import { BARE_AUDIT_TABLE, BARE_OUTBOX_TABLE, BARE_TABLE } from './bare-table.js';
@@ -23,20 +23,23 @@ const app = Fastify({ logger: false });
 const INSERT = `insert into ${BARE_TABLE} (channel, voucher_number, id_number, year, amount_fen, paid_at, idempotency_key)
   values ($1, $2, $3, $4, $5, $6, $7) returning id`;
 
+/** INSERT's parameters, in its column order. */
+const insertParams = (b: RecordPaymentBody, key: string | string[] | undefined) => [
+  b.channel,
+  b.voucherNumber,
+  b.idNumber,
+  b.year,
+  b.amountFen,
+  b.paidAt,
+  typeof key === 'string' ? key : null,
+];
+
 app.post('/v1/payments', async (request, reply) => {
   const parsed = RecordPaymentBodySchema.safeParse(request.body);
   if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues });
   const b = parsed.data;
   const key = request.headers['idempotency-key'];
-  const { rows } = await pool.query<{ id: string }>(INSERT, [
-    b.channel,
-    b.voucherNumber,
-    b.idNumber,
-    b.year,
-    b.amountFen,
-    b.paidAt,
-    typeof key === 'string' ? key : null,
-  ]);
+  const { rows } = await pool.query<{ id: string }>(INSERT, insertParams(b, key));
   return reply.code(201).send({ paymentId: String(rows[0]?.id), status: 'recorded' });
 });
 
@@ -50,15 +53,7 @@ app.post('/v1/payments-in-transaction', async (request, reply) => {
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const { rows } = await client.query<{ id: string }>(INSERT, [
-      b.channel,
-      b.voucherNumber,
-      b.idNumber,
-      b.year,
-      b.amountFen,
-      b.paidAt,
-      typeof key === 'string' ? key : null,
-    ]);
+    const { rows } = await client.query<{ id: string }>(INSERT, insertParams(b, key));
     const id = String(rows[0]?.id);
     await client.query(`insert into ${BARE_AUDIT_TABLE} (action, entity_id, details) values ($1, $2, $3)`, [
       'payment.record',

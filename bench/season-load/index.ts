@@ -9,12 +9,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { poolOf } from '@rmi/db';
 import type autocannon from 'autocannon';
-import { type RunningService, startService } from '../../scripts/lib/service-processes.js';
+import { type RunningService, startService, stopProcess } from '../../scripts/lib/service-processes.js';
 import { type BenchContext, resultLine, seconds, table } from '../harness.js';
 import { BARE_TABLE, CREATE_BARE_TABLES } from './bare-table.js';
 import { cpuSeconds, runQueueSeconds } from './cpu-time.js';
 import { loadPayments, type PaymentLoad, type PollLoad, PROGRESS_QUERY, pollDashboards, WEEKLY_QUERY } from './load.js';
-import { type BareProcess, startBare, stop } from './processes.js';
+import { type BareProcess, startBare } from './processes.js';
 import { COUNTY, prepareSeason, type Season, YEAR } from './setup.js';
 
 const NAME = 'season-load';
@@ -367,6 +367,6 @@ export default async function seasonLoad({ url, db }: BenchContext): Promise<voi
     log(`# season-load took ${((performance.now() - t0) / 1000).toFixed(0)} s after the database was prepared`);
     console.log(resultLine(NAME, rps(service.payments.result) / bareRate, '>=', GOAL));
   } finally {
-    for (const p of running.reverse()) await stop(p);
+    for (const p of running.reverse()) await stopProcess(p);
   }
 }

@@ -38,12 +38,3 @@ export async function startBare(databaseUrl: string, env: Record<string, string>
   await ready;
   return { url: `http://127.0.0.1:${port}`, child, output: () => out, exited };
 }
-
-/** SIGTERM, then SIGKILL if the process has not ended within `graceMs`. */
-export async function stop(p: { child: ChildProcess; exited: Promise<number | null> }, graceMs = 15_000) {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
-  await p.exited;
-  clearTimeout(timer);
-}

@@ -78,17 +78,21 @@ export interface ServiceSet {
   stop(): Promise<void>;
 }
 
+/** SIGTERM, then SIGKILL if the process has not ended within `graceMs`; waits for it to exit. */
+export async function stopProcess(
+  p: { child: ChildProcess; exited: Promise<number | null> },
+  graceMs = 15_000,
+): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
 /** Stops services with SIGTERM and waits for each to exit (SIGKILL after `graceMs`). */
 export async function stopServices(running: readonly RunningService[], graceMs = 15_000): Promise<void> {
-  await Promise.all(
-    running.map(async (s) => {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-      s.child.kill('SIGTERM');
-      const timer = setTimeout(() => s.child.kill('SIGKILL'), graceMs);
-      await s.exited;
-      clearTimeout(timer);
-    }),
-  );
+  await Promise.all(running.map((s) => stopProcess(s, graceMs)));
 }
 
 /**
